@@ -1,0 +1,133 @@
+//! The completer: writes finished attempts to the store in batches.
+//!
+//! Executors push completions into an unbounded channel (it holds at most one per
+//! slot, because a slot is released only after its completion is queued). One task
+//! drains everything pending into a single guarded store call, so a thousand no-op
+//! jobs finishing together cost one transaction, not a thousand. A store error is
+//! retried with backoff rather than dropped: a lost completion would leave a job
+//! `running` until the rescuer took it.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use offload_core::{QueueName, StateName};
+use offload_store::{Completed, Completion, Store};
+use parking_lot::Mutex;
+use tokio::sync::{Notify, mpsc};
+
+use crate::events::Events;
+use crate::metrics::{Metrics, OutcomeLabels, outcome_label};
+
+/// A completion and the queue its job is in, for metrics.
+pub(crate) type Finished = (Completion, QueueName);
+
+/// The executors' handle to the completer.
+#[derive(Debug)]
+pub(crate) struct CompleterHandle(Mutex<Option<mpsc::UnboundedSender<Finished>>>);
+
+impl CompleterHandle {
+    /// Queues a completion. It is dropped only if the completer was closed, which
+    /// happens after every executor has finished.
+    pub(crate) fn push(&self, completion: Completion, queue: QueueName) {
+        let sent = self
+            .0
+            .lock()
+            .as_ref()
+            .is_some_and(|tx| tx.send((completion, queue)).is_ok());
+        if !sent {
+            tracing::error!(
+                "completer closed before an executor finished; the rescuer will re-run the job"
+            );
+        }
+    }
+
+    /// Closes the queue; the completer writes what is queued and then stops.
+    pub(crate) fn close(&self) {
+        self.0.lock().take();
+    }
+}
+
+/// What the completer needs besides its queue.
+pub(crate) struct CompleterDeps {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) events: Events,
+    pub(crate) metrics: Metrics,
+    pub(crate) batch: usize,
+    pub(crate) on_retry_scheduled: Arc<Notify>,
+}
+
+/// Starts the completer; it runs until the handle is closed and the queue is empty.
+pub(crate) fn start(deps: CompleterDeps) -> (CompleterHandle, tokio::task::JoinHandle<()>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let task = tokio::spawn(run(deps, rx));
+    (CompleterHandle(Mutex::new(Some(tx))), task)
+}
+
+async fn run(deps: CompleterDeps, mut rx: mpsc::UnboundedReceiver<Finished>) {
+    let mut buffer = Vec::with_capacity(deps.batch);
+    while rx.recv_many(&mut buffer, deps.batch).await > 0 {
+        let (completions, queues): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut buffer).into_iter().unzip();
+        let summaries: Vec<_> = completions
+            .iter()
+            .map(|c| (c.id, c.next.name(), outcome_label(&c.outcome)))
+            .collect();
+        let results = write_with_retry(&deps, completions).await;
+        for (((id, state, outcome), queue), result) in
+            summaries.into_iter().zip(queues).zip(results)
+        {
+            if result == Completed::Applied {
+                applied(&deps, id, state, outcome, &queue);
+            } else {
+                tracing::info!(job_id = %id, "stale completion ignored: the attempt no longer held the lease");
+            }
+        }
+    }
+}
+
+/// Publishes and counts one applied completion.
+pub(crate) fn applied(
+    deps: &CompleterDeps,
+    id: offload_core::JobId,
+    state: StateName,
+    outcome: &str,
+    queue: &QueueName,
+) {
+    deps.events.state(id, state);
+    record(&deps.metrics, state, outcome, queue);
+    if state == StateName::Scheduled {
+        deps.on_retry_scheduled.notify_one();
+    }
+}
+
+/// Counts a finished attempt and what it led to.
+pub(crate) fn record(metrics: &Metrics, state: StateName, outcome: &str, queue: &QueueName) {
+    let labels = OutcomeLabels {
+        queue: queue.as_str().to_owned(),
+        outcome: outcome.to_owned(),
+    };
+    metrics.finished.get_or_create(&labels).inc();
+    match state {
+        StateName::Scheduled => drop(metrics.retried.get_or_create(&Metrics::queue(queue)).inc()),
+        StateName::Failed => drop(metrics.dead.get_or_create(&Metrics::queue(queue)).inc()),
+        _ => {}
+    }
+}
+
+async fn write_with_retry(deps: &CompleterDeps, completions: Vec<Completion>) -> Vec<Completed> {
+    let mut delay = Duration::from_millis(50);
+    loop {
+        let began = Instant::now();
+        match deps.store.job_complete_many(completions.clone()).await {
+            Ok(results) => {
+                deps.metrics.store_call("complete", began.elapsed());
+                return results;
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, n = completions.len(), "completing jobs failed; retrying");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
+}

@@ -1,0 +1,2 @@
+-- Every attempt records the sandbox tier it actually ran at.
+ALTER TABLE attempts ADD COLUMN tier TEXT;
