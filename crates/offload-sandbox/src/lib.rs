@@ -80,6 +80,7 @@ mod job;
 mod landlock;
 mod outcome;
 mod proctree;
+mod progress;
 mod rlimits;
 mod rootfs;
 mod run;
@@ -94,5 +95,9 @@ mod workdir;
 pub use detect::{Capabilities, Mechanism, detect};
 pub use error::{ErrorKind, SandboxError, SpecError};
 pub use outcome::{RunResult, Termination, Tier};
+pub use progress::{
+    MAX_LINE as MAX_PROGRESS_LINE, MAX_MESSAGE as MAX_PROGRESS_MESSAGE, PROGRESS_FD,
+    PROGRESS_FD_ENV, Percent, Progress, ProgressCounts,
+};
 pub use sandbox::{Sandbox, SandboxConfig};
 pub use spec::{Isolation, Limits, Network, OutputSink, RunSpec, Stream};
