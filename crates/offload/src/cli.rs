@@ -217,6 +217,10 @@ pub struct WaitArgs {
     /// Print the job as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Show the job's progress while waiting: a bar on a terminal, otherwise lines
+    /// such as `progress 40% resizing` on stdout before the result.
+    #[arg(long)]
+    pub progress: bool,
     #[command(flatten)]
     pub conn: Connection,
 }
@@ -226,7 +230,7 @@ pub struct WaitArgs {
 pub struct LogsArgs {
     /// The job id.
     pub id: i64,
-    /// Stream output live until the job finishes.
+    /// Stream output live until the job finishes, with its progress on stderr.
     #[arg(long, short)]
     pub follow: bool,
     #[command(flatten)]

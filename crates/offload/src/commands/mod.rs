@@ -9,6 +9,7 @@ mod dead;
 pub(crate) mod doctor;
 mod exec;
 mod get;
+mod job_progress;
 mod list;
 mod logs;
 pub(crate) mod manifest;
