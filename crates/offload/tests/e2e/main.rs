@@ -6,4 +6,5 @@ mod cluster;
 mod cluster_support;
 mod crash;
 mod logs;
+mod progress;
 mod support;
