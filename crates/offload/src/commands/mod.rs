@@ -20,6 +20,7 @@ mod run_progress;
 mod server;
 mod submit;
 pub(crate) mod tasks;
+mod tls;
 mod wait;
 pub(crate) mod worker;
 
