@@ -111,7 +111,8 @@ fn http_client(options: &ClientOptions) -> Result<reqwest::Client, ClientError> 
     let invalid = |problem: String| ClientError::InvalidCaCert { problem };
     let mut builder = reqwest::Client::builder().use_rustls_tls();
     if let Some(pem) = &options.ca_pem {
-        let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| invalid(e.to_string()))?;
+        let certs =
+            reqwest::Certificate::from_pem_bundle(pem).map_err(|e| invalid(e.to_string()))?;
         if certs.is_empty() {
             return Err(invalid("no PEM certificate found".to_owned()));
         }

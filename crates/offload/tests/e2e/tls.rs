@@ -30,7 +30,15 @@ fn the_server_speaks_https_to_a_client_that_trusts_its_certificate() {
     let server = Server::start_with(1, &["--tls-cert", cert_s, "--tls-key", key_s]);
     assert!(server.url.starts_with("https://"), "{}", server.url);
 
-    let out = server.ok(&["submit", "--wait", "--ca-cert", cert_s, "--", "echo", "over tls"]);
+    let out = server.ok(&[
+        "submit",
+        "--wait",
+        "--ca-cert",
+        cert_s,
+        "--",
+        "echo",
+        "over tls",
+    ]);
     assert_eq!(out, "over tls\n");
     let by_env = offload()
         .args(["list", "--json"])
@@ -39,21 +47,37 @@ fn the_server_speaks_https_to_a_client_that_trusts_its_certificate() {
         .env("OFFLOAD_CA_CERT", &cert)
         .output()
         .unwrap();
-    assert!(by_env.status.success(), "{}", String::from_utf8_lossy(&by_env.stderr));
+    assert!(
+        by_env.status.success(),
+        "{}",
+        String::from_utf8_lossy(&by_env.stderr)
+    );
 
     let untrusted = server.cli(&["list"]);
-    assert_eq!(untrusted.status.code(), Some(3), "a certificate nobody vouched for is refused");
+    assert_eq!(
+        untrusted.status.code(),
+        Some(3),
+        "a certificate nobody vouched for is refused"
+    );
 
     let plain_url = server.url.replacen("https://", "http://", 1);
     let plain = server.cli(&["--server", &plain_url, "--ca-cert", cert_s, "list"]);
-    assert!(!plain.status.success(), "plain HTTP to the TLS port must fail");
+    assert!(
+        !plain.status.success(),
+        "plain HTTP to the TLS port must fail"
+    );
 }
 
 #[test]
 fn plain_http_fails_and_the_login_cookie_is_secure_over_tls() {
     let dir = tempfile::tempdir().unwrap();
     let (cert, key) = self_signed(dir.path());
-    let args = ["--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()];
+    let args = [
+        "--tls-cert",
+        cert.to_str().unwrap(),
+        "--tls-key",
+        key.to_str().unwrap(),
+    ];
     let server = Server::start_with(0, &args);
     let pem = std::fs::read(&cert).unwrap();
     runtime().block_on(async {
@@ -67,7 +91,10 @@ fn plain_http_fails_and_the_login_cookie_is_secure_over_tls() {
         assert!(health.unwrap().status().is_success());
 
         let plain_url = server.url.replacen("https://", "http://", 1);
-        let plain = reqwest::Client::new().get(format!("{plain_url}/healthz")).send().await;
+        let plain = reqwest::Client::new()
+            .get(format!("{plain_url}/healthz"))
+            .send()
+            .await;
         assert!(plain.is_err(), "plain HTTP got an answer: {plain:?}");
 
         let login = trusting
@@ -79,7 +106,10 @@ fn plain_http_fails_and_the_login_cookie_is_secure_over_tls() {
         assert!(login.status().is_redirection(), "{}", login.status());
         let cookie = login.headers()["set-cookie"].to_str().unwrap().to_owned();
         for flag in ["HttpOnly", "SameSite=Strict", "Secure"] {
-            assert!(cookie.split("; ").any(|part| part == flag), "{flag} missing: {cookie}");
+            assert!(
+                cookie.split("; ").any(|part| part == flag),
+                "{flag} missing: {cookie}"
+            );
         }
     });
 }
@@ -100,7 +130,14 @@ fn bad_tls_flags_and_files_stop_the_server_with_an_error_naming_them() {
     ];
     for (files, needle) in cases {
         let mut command = offload();
-        command.args(["server", "--listen", "127.0.0.1:0", "--workers", "0", "--data"]);
+        command.args([
+            "server",
+            "--listen",
+            "127.0.0.1:0",
+            "--workers",
+            "0",
+            "--data",
+        ]);
         command.arg(&data).arg("--tls-cert").arg(files[0]);
         if let Some(key) = files.get(1) {
             command.arg("--tls-key").arg(key);
