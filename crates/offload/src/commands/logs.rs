@@ -21,7 +21,9 @@ pub async fn run(args: LogsArgs) -> Result<Code> {
         print_stored(&client, id).await?;
         return Ok(exit::OK);
     }
-    let mut events = client.events(id).await?;
+    // From the start of what the server keeps, so output written before this command
+    // ran is printed too.
+    let mut events = client.events_after(id, Some(0)).await?;
     // Progress goes to stderr: stdout is the job's own output, byte for byte.
     let mut view = ProgressView::new(Channel::Stderr);
     let mut live = false;
