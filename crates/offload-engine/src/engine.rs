@@ -122,6 +122,12 @@ impl Engine {
         &self.inner.store
     }
 
+    /// The latest progress a job running on this engine reported, with its attempt; `None`
+    /// when it reported none, or runs elsewhere, or not at all.
+    pub fn progress(&self, id: offload_core::JobId) -> Option<(u32, offload_sandbox::Progress)> {
+        self.inner.running.progress(id)
+    }
+
     /// How many attempts this engine runs now.
     pub fn running(&self) -> usize {
         self.inner.running.len()

@@ -1,4 +1,4 @@
-//! The engine's event bus: state changes and live output, for waiters and streams.
+//! The engine's event bus: state changes, live output and progress, for waiters and streams.
 //!
 //! It is a broadcast channel, so a slow subscriber lags and is told so rather than
 //! slowing the engine; a waiter that lags re-reads the store.
@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use offload_core::{JobId, StateName};
-use offload_sandbox::Stream;
+use offload_sandbox::{Progress, Stream};
 use tokio::sync::broadcast;
 
 /// Something that happened to a job.
@@ -21,6 +21,19 @@ pub enum JobEvent {
     },
     /// A running attempt wrote output.
     Output(Arc<OutputChunk>),
+    /// A running attempt reported progress on its progress descriptor.
+    Progress(Arc<ProgressUpdate>),
+}
+
+/// A progress report of a running attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgressUpdate {
+    /// The job.
+    pub id: JobId,
+    /// The attempt that reported it.
+    pub attempt: u32,
+    /// How far it is, and what it is doing.
+    pub progress: Progress,
 }
 
 /// A piece of live output.
@@ -52,6 +65,10 @@ impl Events {
 
     pub(crate) fn output(&self, chunk: OutputChunk) {
         let _ = self.0.send(JobEvent::Output(Arc::new(chunk)));
+    }
+
+    pub(crate) fn progress(&self, update: ProgressUpdate) {
+        let _ = self.0.send(JobEvent::Progress(Arc::new(update)));
     }
 
     pub(crate) fn subscribe(&self) -> broadcast::Receiver<JobEvent> {

@@ -7,14 +7,16 @@
 use std::sync::Arc;
 
 use offload_core::{Finish, JobSpec, JobState, Outcome, StateName};
-use offload_sandbox::{Limits, OutputSink, RunResult, RunSpec, Stream, Termination};
+use offload_sandbox::{
+    Limits, OutputSink, Progress, ProgressCounts, RunResult, RunSpec, Stream, Termination,
+};
 use offload_store::{ClaimedJob, Completion, JobOutput};
 use tokio::sync::OwnedSemaphorePermit;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::engine::Inner;
-use crate::events::{Events, OutputChunk};
+use crate::events::{OutputChunk, ProgressUpdate};
 use crate::metrics::Metrics;
 use crate::running::StopReason;
 
@@ -25,6 +27,7 @@ struct Executed {
     cpu_ms: Option<u64>,
     peak_memory: Option<u64>,
     tier: Option<String>,
+    progress: ProgressCounts,
 }
 
 /// Runs `job` to completion and queues its completion. The permit is the slot it
@@ -49,6 +52,7 @@ async fn execute_in_span(inner: Arc<Inner>, job: ClaimedJob, permit: OwnedSemaph
         offload_core::JobKind::Command => run_command(&inner, &job, token).await,
     };
     let ran = began.elapsed();
+    record_progress(&inner, &queue, executed.progress);
     inner
         .metrics
         .run
@@ -82,6 +86,19 @@ fn record_start(inner: &Inner, job: &ClaimedJob, queue: &crate::metrics::QueueLa
     tracing::debug!(job_id = %job.id, attempt = job.attempt, queue = %job.spec.queue, worker = %inner.config.worker, "attempt started");
 }
 
+/// Counts what the attempt's progress channel carried that nobody will see.
+fn record_progress(inner: &Inner, queue: &crate::metrics::QueueLabel, counts: ProgressCounts) {
+    let metrics = &inner.metrics;
+    metrics
+        .progress_malformed
+        .get_or_create(queue)
+        .inc_by(counts.malformed);
+    metrics
+        .progress_dropped
+        .get_or_create(queue)
+        .inc_by(counts.dropped);
+}
+
 fn noop() -> Executed {
     Executed {
         outcome: Outcome::Exited { code: 0 },
@@ -89,12 +106,13 @@ fn noop() -> Executed {
         cpu_ms: None,
         peak_memory: None,
         tier: None,
+        progress: ProgressCounts::default(),
     }
 }
 
-async fn run_command(inner: &Inner, job: &ClaimedJob, token: CancellationToken) -> Executed {
+async fn run_command(inner: &Arc<Inner>, job: &ClaimedJob, token: CancellationToken) -> Executed {
     let sink = Arc::new(LiveSink {
-        events: inner.events.clone(),
+        inner: inner.clone(),
         id: job.id,
         attempt: job.attempt,
     });
@@ -187,6 +205,7 @@ fn executed(result: RunResult) -> Executed {
         cpu_ms: u64::try_from(result.cpu.as_millis()).ok(),
         peak_memory: result.peak_memory,
         tier: Some(result.tier.to_string()),
+        progress: result.progress,
     }
 }
 
@@ -256,9 +275,10 @@ pub(crate) fn next_state(finish: &Finish, now: offload_core::Timestamp) -> JobSt
         .unwrap_or(JobState::Failed { finished_at: now })
 }
 
-/// Forwards live output to the event bus.
+/// Forwards live output and progress to the event bus, and keeps the latest progress in the
+/// running registry for readers that arrive later.
 struct LiveSink {
-    events: Events,
+    inner: Arc<Inner>,
     id: offload_core::JobId,
     attempt: u32,
 }
@@ -271,6 +291,18 @@ impl OutputSink for LiveSink {
             stream,
             data: data.to_vec(),
         };
-        self.events.output(chunk);
+        self.inner.events.output(chunk);
+    }
+
+    fn progress(&self, progress: &Progress) {
+        // The registry first, so a reader woken by the event already finds it there.
+        self.inner
+            .running
+            .set_progress(self.id, self.attempt, progress);
+        self.inner.events.progress(ProgressUpdate {
+            id: self.id,
+            attempt: self.attempt,
+            progress: progress.clone(),
+        });
     }
 }

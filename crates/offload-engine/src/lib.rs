@@ -36,6 +36,6 @@ pub use clock::SystemClock;
 pub use config::EngineConfig;
 pub use engine::Engine;
 pub use error::{EngineError, ErrorKind};
-pub use events::{JobEvent, OutputChunk};
+pub use events::{JobEvent, OutputChunk, ProgressUpdate};
 pub use executor::{LocalRun, run_local};
 pub use submit::Submission;

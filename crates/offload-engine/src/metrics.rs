@@ -62,6 +62,10 @@ pub struct Metrics {
     pub busy: Gauge,
     /// `offload_store_seconds{op}`: latency of store calls.
     pub store: Family<OpLabel, Histogram>,
+    /// `offload_progress_malformed_total{queue}`: progress lines that broke the format.
+    pub progress_malformed: Family<QueueLabel, Counter>,
+    /// `offload_progress_dropped_total{queue}`: progress updates a flood made the rate cap drop.
+    pub progress_dropped: Family<QueueLabel, Counter>,
     /// Wait and run times and outcomes of the last hour, for `/v1/stats`; not exported.
     pub recent: Arc<recent::Recent>,
 }
@@ -84,6 +88,8 @@ impl Default for Metrics {
             slots: Gauge::default(),
             busy: Gauge::default(),
             store: Family::new_with_constructor(latency_buckets),
+            progress_malformed: Family::default(),
+            progress_dropped: Family::default(),
             recent: Arc::default(),
         }
     }
@@ -141,6 +147,16 @@ impl Metrics {
             "offload_store_seconds",
             "Store call latency",
             self.store.clone(),
+        );
+        registry.register(
+            "offload_progress_malformed",
+            "Progress lines ignored because they broke the format",
+            self.progress_malformed.clone(),
+        );
+        registry.register(
+            "offload_progress_dropped",
+            "Progress updates superseded under the rate cap",
+            self.progress_dropped.clone(),
         );
     }
 

@@ -1,8 +1,10 @@
-//! The attempts this engine is running now, so they can be stopped and heartbeated.
+//! The attempts this engine is running now, so they can be stopped and heartbeated,
+//! and the last progress each reported, so a reader sees how far a job is.
 
 use std::collections::HashMap;
 
 use offload_core::JobId;
+use offload_sandbox::Progress;
 use offload_store::Heartbeat;
 use parking_lot::Mutex;
 use tokio::sync::Notify;
@@ -25,6 +27,7 @@ struct Entry {
     attempt: u32,
     token: CancellationToken,
     reason: Option<StopReason>,
+    progress: Option<Progress>,
 }
 
 /// The registry of running attempts.
@@ -42,6 +45,7 @@ impl Running {
             attempt,
             token: token.clone(),
             reason: None,
+            progress: None,
         };
         self.entries.lock().insert(id, entry);
         token
@@ -66,6 +70,22 @@ impl Running {
         entry.reason.get_or_insert(reason);
         entry.token.cancel();
         true
+    }
+
+    /// Records the latest progress of an attempt, if that attempt still runs here.
+    pub(crate) fn set_progress(&self, id: JobId, attempt: u32, progress: &Progress) {
+        if let Some(entry) = self.entries.lock().get_mut(&id)
+            && entry.attempt == attempt
+        {
+            entry.progress = Some(progress.clone());
+        }
+    }
+
+    /// The latest progress of a job running here, with the attempt that reported it.
+    pub(crate) fn progress(&self, id: JobId) -> Option<(u32, Progress)> {
+        let entries = self.entries.lock();
+        let entry = entries.get(&id)?;
+        Some((entry.attempt, entry.progress.clone()?))
     }
 
     /// Stops every attempt.

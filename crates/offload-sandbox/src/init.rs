@@ -29,6 +29,8 @@ const RESCAN_MS: c_int = 10;
 pub(crate) struct ChildPlan {
     /// Read end of the lifeline pipe; EOF on it means the worker is gone.
     pub(crate) lifeline: RawFd,
+    /// Write end of the progress pipe, which the job moves to `PROGRESS_FD`; init closes it.
+    pub(crate) progress: RawFd,
     /// The job's rlimits.
     pub(crate) rlimits: RlimitPlan,
     /// The job's `execve` arguments.

@@ -11,6 +11,7 @@
 use std::ffi::{c_int, c_void};
 use std::io;
 use std::mem::MaybeUninit;
+use std::os::fd::RawFd;
 
 use crate::exec;
 use crate::init::{ChildPlan, check};
@@ -49,6 +50,8 @@ pub(crate) enum Step {
     Seccomp = 9,
     /// Joining the run's cgroup.
     Cgroup = 10,
+    /// Moving the progress pipe to its descriptor number.
+    Progress = 11,
 }
 
 /// Encodes a failed step and its errno, with `detail` (such as a mount index) added to the step.
@@ -101,7 +104,10 @@ pub(crate) fn start(plan: &ChildPlan) -> io::Result<c_int> {
 extern "C" fn job_main(arg: *mut c_void) -> c_int {
     // SAFETY: arg is the Ctx that start passed and keeps alive while we run.
     let ctx = unsafe { &mut *arg.cast::<Ctx<'_>>() };
-    let failure = match prepare(ctx.plan) {
+    let prepared = prepare(ctx.plan).and_then(|()| {
+        install_progress(ctx.plan.progress).map_err(|err| failure(Step::Progress, 0, &err))
+    });
+    let failure = match prepared {
         Ok(()) => exec::exec(&ctx.plan.exec),
         Err(code) => code,
     };
@@ -139,6 +145,22 @@ fn join_cgroup(plan: &ChildPlan) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Puts the progress pipe's write end at `PROGRESS_FD` without close-on-exec. It runs last,
+/// just before exec, because until then descriptors the setup still needs (the T1 network
+/// namespace, the cgroup files) may sit at that number; the pipe's own copy closes at exec.
+fn install_progress(fd: RawFd) -> io::Result<()> {
+    let target = crate::progress::PROGRESS_FD;
+    // SAFETY: fcntl and dup2 on descriptors of this process have no memory-safety preconditions.
+    let ret = unsafe {
+        if fd == target {
+            libc::fcntl(fd, libc::F_SETFD, 0)
+        } else {
+            libc::dup2(fd, target)
+        }
+    };
+    check(ret).map(drop)
 }
 
 /// Gives the job default signal handling and an empty mask. Handlers installed in the worker must

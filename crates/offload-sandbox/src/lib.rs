@@ -56,6 +56,14 @@
 //! stack buffers and raw system calls and never allocate. The second `fork` runs in a process that
 //! is single-threaded and whose libc state was made consistent by the first `fork`.
 //!
+//! # Progress
+//!
+//! Every run, at every tier, gets a second output channel: a pipe whose write end is the job's
+//! descriptor [`PROGRESS_FD`] (3), named in its environment as [`PROGRESS_FD_ENV`]
+//! (`OFFLOAD_PROGRESS_FD`). Lines such as `::progress 40 resizing` become [`Progress`] updates
+//! for the run's [`OutputSink`]; [`RunResult::progress`] counts the updates, the malformed lines
+//! and the updates dropped by the rate cap (see `progress/`).
+//!
 //! # Known limits of T0
 //!
 //! - The job runs as the worker's uid. It can signal or `SIGKILL` its own init (its parent), after
@@ -80,6 +88,7 @@ mod job;
 mod landlock;
 mod outcome;
 mod proctree;
+mod progress;
 mod rlimits;
 mod rootfs;
 mod run;
@@ -94,5 +103,9 @@ mod workdir;
 pub use detect::{Capabilities, Mechanism, detect};
 pub use error::{ErrorKind, SandboxError, SpecError};
 pub use outcome::{RunResult, Termination, Tier};
+pub use progress::{
+    MAX_LINE as MAX_PROGRESS_LINE, MAX_MESSAGE as MAX_PROGRESS_MESSAGE, PROGRESS_FD,
+    PROGRESS_FD_ENV, Percent, Progress, ProgressCounts,
+};
 pub use sandbox::{Sandbox, SandboxConfig};
 pub use spec::{Isolation, Limits, Network, OutputSink, RunSpec, Stream};

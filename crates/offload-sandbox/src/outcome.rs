@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use crate::progress::ProgressCounts;
+
 /// The isolation tier that was actually applied to a run.
 ///
 /// Each tier is a superset of the one before; tiers are ordered, so `T0 < T1 < T2`.
@@ -82,6 +84,8 @@ pub struct RunResult {
     pub peak_memory: Option<u64>,
     /// The isolation tier applied.
     pub tier: Tier,
+    /// What the job wrote to its progress descriptor: updates, malformed and dropped lines.
+    pub progress: ProgressCounts,
 }
 
 impl RunResult {
@@ -97,6 +101,7 @@ impl RunResult {
             cpu: Duration::ZERO,
             peak_memory: None,
             tier,
+            progress: ProgressCounts::default(),
         }
     }
 }

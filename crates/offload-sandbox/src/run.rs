@@ -17,8 +17,9 @@ use crate::capture::{self, CaptureConfig, Captured};
 use crate::cgroup_run::{CgroupUsage, RunCgroup};
 use crate::classify::{Usage, classify};
 use crate::outcome::{RunResult, Termination, Tier};
+use crate::progress::{self, ProgressCounts};
 use crate::sandbox::Sandbox;
-use crate::spawn::{Launch, SETUP_PREFIX, spawn};
+use crate::spawn::{Launch, Pipes, SETUP_PREFIX, spawn};
 use crate::spec::{Isolation, Network, RunSpec, Stream, validate};
 use crate::supervise::{Ended, Watch, supervise};
 use crate::workdir::WorkDir;
@@ -140,7 +141,7 @@ impl Sandbox {
                 cgroup,
             },
         };
-        let plumbing = Plumbing::start(spec, spawned.stdin, spawned.stdout, spawned.stderr);
+        let plumbing = Plumbing::start(spec, spawned.pipes);
         let watch = Watch {
             deadline: started + spec.timeout,
             kill_after: spec.kill_after,
@@ -150,13 +151,13 @@ impl Sandbox {
         let ended = supervise(spawned.pid, spawned.pidfd, watch).await;
         let wall = started.elapsed();
         drop(spawned.lifeline);
-        let (stdout, stderr) = plumbing.finish().await;
+        let collected = plumbing.finish().await;
         match ended {
             Ok(ended) => {
                 let leftovers = reaper.disarm();
                 let measured = leftovers.cgroup.as_ref().map(RunCgroup::usage);
                 let usage = usage(&ended.rusage, measured);
-                let result = self.result(spec, run.tier, &ended, usage, wall, (stdout, stderr));
+                let result = self.result(spec, run.tier, &ended, usage, wall, collected);
                 (result, leftovers)
             }
             // The reaper stays armed: it reaps init, which the dropped lifeline told to clear
@@ -178,7 +179,11 @@ impl Sandbox {
         ended: &Ended,
         usage: Usage,
         wall: Duration,
-        (stdout, stderr): (Captured, Captured),
+        Collected {
+            stdout,
+            stderr,
+            progress,
+        }: Collected,
     ) -> RunResult {
         RunResult {
             termination: classify(ended.reason, ended.status, &spec.limits, usage),
@@ -190,6 +195,7 @@ impl Sandbox {
             cpu: usage.cpu,
             peak_memory: usage.peak_memory,
             tier,
+            progress,
         }
     }
 
@@ -261,10 +267,18 @@ impl Drop for Reaper {
     }
 }
 
+/// What the readers collected once the job ended.
+struct Collected {
+    stdout: Captured,
+    stderr: Captured,
+    progress: ProgressCounts,
+}
+
 /// The tasks that move bytes between the worker and the job, and the tokens that steer them.
 struct Plumbing {
     stdout: JoinHandle<Captured>,
     stderr: JoinHandle<Captured>,
+    progress: JoinHandle<ProgressCounts>,
     feeder: Option<JoinHandle<()>>,
     /// Raised by a reader past the output limit.
     overflow: CancellationToken,
@@ -273,7 +287,7 @@ struct Plumbing {
 }
 
 impl Plumbing {
-    fn start(spec: &RunSpec, stdin: Option<OwnedFd>, stdout: OwnedFd, stderr: OwnedFd) -> Self {
+    fn start(spec: &RunSpec, pipes: Pipes) -> Self {
         let (overflow, stop) = (CancellationToken::new(), CancellationToken::new());
         let config = CaptureConfig {
             limit: spec.output_limit,
@@ -282,23 +296,28 @@ impl Plumbing {
             stop: stop.clone(),
         };
         Self {
-            stdout: capture::start(stdout, Stream::Stdout, config.clone()),
-            stderr: capture::start(stderr, Stream::Stderr, config),
-            feeder: stdin.map(|fd| feed(fd, spec.stdin.clone().unwrap_or_default())),
+            stdout: capture::start(pipes.stdout, Stream::Stdout, config.clone()),
+            stderr: capture::start(pipes.stderr, Stream::Stderr, config),
+            progress: progress::start(pipes.progress, spec.output.clone(), stop.clone()),
+            feeder: pipes
+                .stdin
+                .map(|fd| feed(fd, spec.stdin.clone().unwrap_or_default())),
             overflow,
             stop,
         }
     }
 
-    /// Called once the job has ended: stops feeding stdin and collects both streams.
-    async fn finish(self) -> (Captured, Captured) {
+    /// Called once the job has ended: stops feeding stdin and collects both streams and the
+    /// progress counts.
+    async fn finish(self) -> Collected {
         if let Some(feeder) = self.feeder {
             feeder.abort();
         }
-        (
-            collect(self.stdout, &self.stop).await,
-            collect(self.stderr, &self.stop).await,
-        )
+        Collected {
+            stdout: collect(self.stdout, &self.stop).await,
+            stderr: collect(self.stderr, &self.stop).await,
+            progress: collect(self.progress, &self.stop).await,
+        }
     }
 }
 
@@ -313,7 +332,7 @@ fn feed(fd: OwnedFd, bytes: Vec<u8>) -> JoinHandle<()> {
 }
 
 /// Waits briefly for a reader to reach EOF, then stops it and takes what it has.
-async fn collect(mut reader: JoinHandle<Captured>, stop: &CancellationToken) -> Captured {
+async fn collect<T: Default>(mut reader: JoinHandle<T>, stop: &CancellationToken) -> T {
     tokio::select! {
         captured = &mut reader => return captured.unwrap_or_default(),
         () = sleep_until(Instant::now() + DRAIN) => {}

@@ -16,6 +16,7 @@ use crate::cgroup_run::{MAX_PROCS, RunCgroup};
 use crate::exec::ExecArgs;
 use crate::init::{self, ChildPlan};
 use crate::job::{self, Step};
+use crate::progress::{PROGRESS_FD, PROGRESS_FD_ENV};
 use crate::rlimits::RlimitPlan;
 use crate::rootfs::{T1Resources, c_path};
 use crate::spec::{Limits, Network, RunSpec};
@@ -27,14 +28,23 @@ pub(crate) struct Spawned {
     pub(crate) pid: i32,
     /// Becomes readable when init exits.
     pub(crate) pidfd: OwnedFd,
+    /// The worker's ends of the job's pipes.
+    pub(crate) pipes: Pipes,
+    /// Write end of the lifeline; dropping it tells init to kill the tree.
+    pub(crate) lifeline: OwnedFd,
+}
+
+/// The worker's ends of the pipes a job reads and writes.
+#[derive(Debug)]
+pub(crate) struct Pipes {
     /// Write end of the job's stdin, when the spec gave bytes for it.
     pub(crate) stdin: Option<OwnedFd>,
     /// Read end of the job's stdout.
     pub(crate) stdout: OwnedFd,
     /// Read end of the job's stderr.
     pub(crate) stderr: OwnedFd,
-    /// Write end of the lifeline; dropping it tells init to kill the tree.
-    pub(crate) lifeline: OwnedFd,
+    /// Read end of the job's progress pipe, whose write end is the job's [`PROGRESS_FD`].
+    pub(crate) progress: OwnedFd,
 }
 
 /// The environment and place a job runs in, decided by the sandbox.
@@ -56,13 +66,20 @@ pub(crate) struct Launch<'a> {
 
 /// Starts the job behind its own init. On failure the message names `argv[0]` or the failed step.
 pub(crate) fn spawn(launch: &Launch<'_>) -> Result<Spawned, String> {
-    let (lifeline_read, lifeline_write) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)
-        .map_err(|err| start_error(launch, &err.into()))?;
+    let pipe = || {
+        rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)
+            .map_err(|err| start_error(launch, &err.into()))
+    };
+    let (lifeline_read, lifeline_write) = pipe()?;
+    // Close-on-exec like every other worker descriptor; the job moves its copy to PROGRESS_FD,
+    // which clears the flag on that number only.
+    let (progress_read, progress_write) = pipe()?;
     // Both stay alive until `spawn` returns, which is after the job has exec'd or failed.
     let exec = ExecArgs::new(&launch.spec.argv, &environment(launch));
     let workdir = c_path(launch.workdir);
     let plan = ChildPlan {
         lifeline: lifeline_read.as_raw_fd(),
+        progress: progress_write.as_raw_fd(),
         rlimits: RlimitPlan::new(&rlimits(launch)),
         cgroup_procs: launch.cgroup.map_or([-1; MAX_PROCS], RunCgroup::procs_fds),
         exec: exec.ptrs(),
@@ -76,7 +93,9 @@ pub(crate) fn spawn(launch: &Launch<'_>) -> Result<Spawned, String> {
     // a plain copy whose pointers stay valid until spawn returns.
     unsafe { command.pre_exec(move || init::enter(&plan)) };
     let mut child = command.spawn().map_err(|err| start_error(launch, &err))?;
-    drop((lifeline_read, exec, workdir));
+    // The job has its own copy of the progress write end now; holding ours would keep the pipe
+    // open after the job's tree has closed it.
+    drop((lifeline_read, progress_write, exec, workdir));
     let pid = child.id() as i32;
     // std's `Child` is only a carrier for the pipes here: it never waits, because init must be
     // reaped with wait4 to collect the tree's rusage, and dropping a `Child` does not reap it.
@@ -95,9 +114,12 @@ pub(crate) fn spawn(launch: &Launch<'_>) -> Result<Spawned, String> {
     Ok(Spawned {
         pid,
         pidfd,
-        stdin: child.stdin.take().map(OwnedFd::from),
-        stdout: OwnedFd::from(child.stdout.take().expect("stdout is piped")),
-        stderr: OwnedFd::from(child.stderr.take().expect("stderr is piped")),
+        pipes: Pipes {
+            stdin: child.stdin.take().map(OwnedFd::from),
+            stdout: OwnedFd::from(child.stdout.take().expect("stdout is piped")),
+            stderr: OwnedFd::from(child.stderr.take().expect("stderr is piped")),
+            progress: progress_read,
+        },
         lifeline: lifeline_write,
     })
 }
@@ -116,7 +138,8 @@ fn rlimits(launch: &Launch<'_>) -> Limits {
 }
 
 /// The job's environment: the allow-listed worker variables, the spec's own, then `HOME` and
-/// `TMPDIR`, which point at the work dir (at T1: `/work` and `/tmp` inside the new root).
+/// `TMPDIR`, which point at the work dir (at T1: `/work` and `/tmp` inside the new root), and
+/// the progress descriptor's number. Later entries win, so the spec cannot change these.
 fn environment(launch: &Launch<'_>) -> Vec<(String, String)> {
     let mut env = Vec::new();
     for name in launch.env_allow {
@@ -134,6 +157,7 @@ fn environment(launch: &Launch<'_>) -> Vec<(String, String)> {
     };
     env.push(("HOME".into(), home));
     env.push(("TMPDIR".into(), tmp));
+    env.push((PROGRESS_FD_ENV.into(), PROGRESS_FD.to_string()));
     env
 }
 
@@ -186,6 +210,7 @@ fn step_error(launch: &Launch<'_>, step: u8, err: &io::Error) -> String {
         8 => "apply landlock".to_owned(),
         9 => "install the seccomp filter".to_owned(),
         10 => "join the run's cgroup".to_owned(),
+        11 => format!("pass the progress pipe as descriptor {PROGRESS_FD}"),
         n if n >= mount => match launch.t1 {
             Some(t1) => format!("mount {}", t1.describe_op(n - mount)),
             None => format!("mount step {}", n - mount),

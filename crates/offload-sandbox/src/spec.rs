@@ -22,7 +22,8 @@ pub struct RunSpec {
     /// Bytes fed to the command's stdin; `None` connects stdin to `/dev/null`.
     pub stdin: Option<Vec<u8>>,
     /// The job's own environment, added on top of the sandbox's allow-list. `HOME` and `TMPDIR`
-    /// are always set to the work directory afterwards.
+    /// are always set to the work directory afterwards, and `OFFLOAD_PROGRESS_FD` to
+    /// [`PROGRESS_FD`](crate::PROGRESS_FD).
     pub env: Vec<(String, String)>,
     /// Per-process resource limits.
     pub limits: Limits,
@@ -33,7 +34,7 @@ pub struct RunSpec {
     /// Bytes kept per stream; writing more kills the tree with
     /// [`Termination::OutputLimit`](crate::Termination::OutputLimit).
     pub output_limit: u64,
-    /// Receives output as it arrives, for streaming; may be `None`.
+    /// Receives output and progress as they arrive, for streaming; may be `None`.
     pub output: Option<Arc<dyn OutputSink>>,
     /// How strongly the run must be isolated.
     pub isolation: Isolation,
@@ -132,13 +133,19 @@ pub struct Limits {
     pub open_files: Option<u32>,
 }
 
-/// Receives a job's output while it runs.
+/// Receives a job's output and progress while it runs.
 ///
 /// Called from the sandbox's reader tasks, so it must be quick and must not block; it only ever
 /// sees the bytes that are also kept in the result, never past `output_limit`.
 pub trait OutputSink: Send + Sync {
     /// One chunk of output from `stream`, in order within that stream.
     fn chunk(&self, stream: Stream, data: &[u8]);
+
+    /// A progress update the job wrote to its progress descriptor, in order, at a bounded rate
+    /// (see [`PROGRESS_FD`](crate::PROGRESS_FD)). Ignored unless overridden.
+    fn progress(&self, progress: &crate::Progress) {
+        let _ = progress;
+    }
 }
 
 /// Which output stream a chunk came from.

@@ -91,6 +91,10 @@ pub struct Connection {
     /// The API token (the server prints where it keeps it).
     #[arg(long, env = "OFFLOAD_TOKEN", hide_env_values = true, global = true)]
     pub token: Option<String>,
+    /// A PEM file of CA certificates to trust for an https:// server, besides the
+    /// system's (for a self-signed server certificate, pass the certificate itself).
+    #[arg(long, env = "OFFLOAD_CA_CERT", value_name = "FILE", global = true)]
+    pub ca_cert: Option<PathBuf>,
 }
 
 /// `offload server`.
@@ -147,6 +151,13 @@ pub struct ServerArgs {
     /// `read-only`. Without it only the API token logs in; there are no defaults.
     #[arg(long, value_name = "FILE")]
     pub users: Option<PathBuf>,
+    /// Serve HTTPS with this certificate chain (PEM, leaf first); needs --tls-key.
+    /// The dashboard's session cookie is then marked Secure.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1); needs --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     #[command(flatten)]
     pub sandbox: crate::sandbox_flags::SandboxFlags,
 }
@@ -217,6 +228,10 @@ pub struct WaitArgs {
     /// Print the job as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Show the job's progress while waiting: a bar on a terminal, otherwise lines
+    /// such as `progress 40% resizing` on stdout before the result.
+    #[arg(long)]
+    pub progress: bool,
     #[command(flatten)]
     pub conn: Connection,
 }
@@ -226,7 +241,7 @@ pub struct WaitArgs {
 pub struct LogsArgs {
     /// The job id.
     pub id: i64,
-    /// Stream output live until the job finishes.
+    /// Stream output live until the job finishes, with its progress on stderr.
     #[arg(long, short)]
     pub follow: bool,
     #[command(flatten)]

@@ -30,6 +30,7 @@ pub fn error_code(err: &anyhow::Error) -> Code {
                 status: 400 | 404 | 409 | 413,
                 ..
             } => USAGE,
+            _ if client.kind() == offload_http::client::ErrorKind::Config => USAGE,
             _ => SERVER,
         };
     }

@@ -18,6 +18,12 @@ pub enum ClientError {
         /// What is wrong with it.
         problem: String,
     },
+    /// The extra CA certificates could not be used.
+    #[error("invalid CA certificate: {problem}")]
+    InvalidCaCert {
+        /// What is wrong with them.
+        problem: String,
+    },
     /// No connection could be made: the server is down or the address is wrong.
     #[error("could not connect to {url}: {source}")]
     Connect {
@@ -73,7 +79,7 @@ impl ClientError {
     /// The decision this error forces.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            ClientError::InvalidUrl { .. } => ErrorKind::Config,
+            ClientError::InvalidUrl { .. } | ClientError::InvalidCaCert { .. } => ErrorKind::Config,
             ClientError::Connect { .. } => ErrorKind::Unreachable,
             ClientError::Api { .. } => ErrorKind::Api,
             ClientError::Transport { .. } | ClientError::Protocol { .. } => ErrorKind::Transport,

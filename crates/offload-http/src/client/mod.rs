@@ -13,6 +13,14 @@ use reqwest::{Method, RequestBuilder, Response, Url};
 use serde::de::DeserializeOwned;
 
 pub use error::{ClientError, ErrorKind};
+
+/// How a [`Client`] connects, beyond the server's URL and token.
+#[derive(Debug, Clone, Default)]
+pub struct ClientOptions {
+    /// PEM certificates to trust besides the system's roots, for a server whose
+    /// certificate is self-signed or from a private CA.
+    pub ca_pem: Option<Vec<u8>>,
+}
 pub use events::EventStream;
 pub use methods::OutputStream;
 
@@ -35,8 +43,17 @@ impl std::fmt::Debug for Client {
 
 impl Client {
     /// A client of the server at `base_url` (such as `http://127.0.0.1:7070`) that
-    /// authenticates with `token`.
+    /// authenticates with `token`, trusting the system's roots for HTTPS.
     pub fn new(base_url: &str, token: impl Into<String>) -> Result<Client, ClientError> {
+        Client::with_options(base_url, token, &ClientOptions::default())
+    }
+
+    /// Like [`Client::new`], connecting as `options` says.
+    pub fn with_options(
+        base_url: &str,
+        token: impl Into<String>,
+        options: &ClientOptions,
+    ) -> Result<Client, ClientError> {
         let invalid = |problem: String| ClientError::InvalidUrl {
             url: base_url.to_owned(),
             problem,
@@ -46,7 +63,7 @@ impl Client {
             return Err(invalid("must be an http:// or https:// url".to_owned()));
         }
         Ok(Client {
-            http: reqwest::Client::new(),
+            http: http_client(options)?,
             base,
             token: token.into(),
         })
@@ -87,6 +104,23 @@ impl Client {
             problem: format!("invalid JSON: {e}"),
         })
     }
+}
+
+/// The HTTP client: rustls, with the system's roots and any extra CA certificates.
+fn http_client(options: &ClientOptions) -> Result<reqwest::Client, ClientError> {
+    let invalid = |problem: String| ClientError::InvalidCaCert { problem };
+    let mut builder = reqwest::Client::builder().use_rustls_tls();
+    if let Some(pem) = &options.ca_pem {
+        let certs =
+            reqwest::Certificate::from_pem_bundle(pem).map_err(|e| invalid(e.to_string()))?;
+        if certs.is_empty() {
+            return Err(invalid("no PEM certificate found".to_owned()));
+        }
+        for cert in certs {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    builder.build().map_err(|e| invalid(e.to_string()))
 }
 
 /// The error body of an unsuccessful response, read loosely so that a code this

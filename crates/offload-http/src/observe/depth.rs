@@ -164,7 +164,7 @@ pub(crate) async fn run(
         };
         match event {
             Ok(JobEvent::State { id, state }) => depths.apply(&engine, id, state).await,
-            Ok(JobEvent::Output(_)) => {}
+            Ok(JobEvent::Output(_) | JobEvent::Progress(_)) => {}
             Err(RecvError::Lagged(_)) => resync_and_drain(&engine, &depths, &mut events).await,
             Err(RecvError::Closed) => return,
         }

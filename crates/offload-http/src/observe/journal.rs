@@ -6,7 +6,9 @@
 //! increasing sequence, which is the SSE `id`. A client that reconnects with
 //! `Last-Event-ID: n` is replayed every event of its job after `n` that is still
 //! kept, then follows live. Memory is bounded twice: events per job, and jobs (the
-//! job touched longest ago is forgotten first).
+//! job touched longest ago is forgotten first). A progress event supersedes the
+//! job's previous one, which is removed, so a flood of progress never pushes output
+//! out of the ring and a resumed stream replays only the latest progress.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -36,7 +38,7 @@ impl Default for JournalConfig {
 }
 
 /// One numbered event.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Entry {
     /// The SSE id: increasing across all jobs.
     pub(crate) seq: u64,
@@ -44,6 +46,12 @@ pub(crate) struct Entry {
     pub(crate) job: JobId,
     /// The event as sent.
     pub(crate) event: JobStreamEvent,
+}
+
+impl Entry {
+    fn is_progress(&self) -> bool {
+        matches!(self.event, JobStreamEvent::Progress { .. })
+    }
 }
 
 /// What a new stream starts from: a live feed and everything kept after a point.
@@ -136,6 +144,9 @@ impl Inner {
         let (job, seq) = (entry.job, entry.seq);
         let ring = self.jobs.entry(job).or_default();
         ring.touched = seq;
+        if entry.is_progress() {
+            ring.events.retain(|kept| !kept.is_progress());
+        }
         ring.events.push_back(entry);
         if ring.events.len() > config.per_job
             && let Some(old) = ring.events.pop_front()
@@ -199,6 +210,30 @@ mod tests {
         let replay = journal.replay(JobId(1), Some(2));
         assert!(replay.complete);
         assert_eq!(replay.kept.len(), 2);
+    }
+
+    #[test]
+    fn a_progress_event_replaces_the_previous_one_and_keeps_the_output() {
+        let journal = Journal::new(JournalConfig::default());
+        let progress = |percent: f64| JobStreamEvent::Progress {
+            id: 1,
+            attempt: 1,
+            percent,
+            message: None,
+        };
+        journal.push(JobId(1), state(1));
+        journal.push(JobId(1), progress(10.0));
+        journal.push(JobId(1), progress(20.0));
+        journal.push(JobId(1), state(1));
+        journal.push(JobId(1), progress(30.0));
+        let replay = journal.replay(JobId(1), Some(0));
+        let kept: Vec<_> = replay
+            .kept
+            .iter()
+            .map(|e| (e.seq, e.event.name()))
+            .collect();
+        assert_eq!(kept, [(1, "state"), (4, "state"), (5, "progress")]);
+        assert!(replay.complete, "a superseded update is not a loss");
     }
 
     #[test]

@@ -4,8 +4,9 @@
 //! Every event comes from the server's journal, which numbers the engine's events
 //! with one increasing sequence: that number is the SSE `id`. The stream takes its
 //! journal subscription *before* reading the job, so a change between the read and
-//! the subscription is never missed. A new stream starts with the state it read; a
-//! stream resumed with `Last-Event-ID: n` first replays every kept event of the job
+//! the subscription is never missed. A new stream starts with the state it read and,
+//! while the job runs here, its latest progress (so a late viewer sees the bar where
+//! it is, not empty until the next update); a stream resumed with `Last-Event-ID: n` first replays every kept event of the job
 //! after `n`, so a client that reconnects loses nothing still kept. The stream ends
 //! after a terminal state. Changes made by other processes do not reach this
 //! server's bus, so the job is also re-read from the store every `events_recheck`,
@@ -27,7 +28,7 @@ use tokio::sync::broadcast::{Receiver, error::RecvError};
 use crate::error::ApiError;
 use crate::extract::{IdPath, Params};
 use crate::observe::Entry;
-use crate::routes::jobs::load_job;
+use crate::routes::jobs::{load_job, with_progress};
 use crate::state::AppState;
 use crate::wire::{ErrorBody, JobStreamEvent, WireState};
 
@@ -37,7 +38,7 @@ use crate::wire::{ErrorBody, JobStreamEvent, WireState};
         ("Last-Event-ID" = Option<u64>, Header, description = "Resume after this event id")),
     responses(
         (status = 200, content_type = "text/event-stream",
-            description = "Events named `state` and `output`, each with a JSON `JobStreamEvent` and an increasing `id`",
+            description = "Events named `state`, `output` and `progress`, each with a JSON `JobStreamEvent` and an increasing `id`",
             body = JobStreamEvent),
         (status = 400, description = "`Last-Event-ID` is not an event id", body = ErrorBody),
         (status = 404, description = "No such job", body = ErrorBody),
@@ -52,6 +53,17 @@ pub(crate) async fn job_events(
     let replay = state.observer.journal.replay(id, after);
     let job = load_job(&state, id).await?;
     let current = WireState::from(job.state.name());
+    let progress = match after {
+        None => with_progress(&state, &job)
+            .progress
+            .map(|p| JobStreamEvent::Progress {
+                id: id.0,
+                attempt: job.attempts.last().map_or(0, |a| a.number),
+                percent: p.percent,
+                message: p.message,
+            }),
+        Some(_) => None,
+    };
     let mut follow = Follow {
         engine: state.engine.clone(),
         id,
@@ -61,6 +73,7 @@ pub(crate) async fn job_events(
         done: false,
         backlog: VecDeque::new(),
         pending: Some(current),
+        pending_progress: progress,
         cursor: replay.head,
     };
     if after.is_some() && replay.complete {
@@ -111,6 +124,8 @@ struct Follow {
     backlog: VecDeque<Arc<Entry>>,
     /// A state read from the store that is still to be sent.
     pending: Option<WireState>,
+    /// The running job's latest progress, sent after the first state of a new stream.
+    pending_progress: Option<JobStreamEvent>,
     /// The newest journal id this stream has accounted for; live events at or
     /// below it were replayed or predate the stream, and a state read from the
     /// store is sent with this id.
@@ -132,6 +147,9 @@ impl Follow {
             }
             if let Some(state) = self.pending.take().filter(|s| Some(*s) != self.last) {
                 return Some(self.state_event(state, self.cursor));
+            }
+            if let Some(progress) = self.pending_progress.take() {
+                return Some(sse(&progress, self.cursor));
             }
             if let Some(entry) = self.receive().await
                 && let Some(event) = self.journaled(&entry)
@@ -215,6 +233,15 @@ pub(crate) fn stream_event(event: &JobEvent) -> (JobId, JobStreamEvent) {
             },
         ),
         JobEvent::Output(chunk) => (chunk.id, output_event(chunk)),
+        JobEvent::Progress(update) => (
+            update.id,
+            JobStreamEvent::Progress {
+                id: update.id.0,
+                attempt: update.attempt,
+                percent: update.progress.percent.as_f64(),
+                message: update.progress.message.clone(),
+            },
+        ),
     }
 }
 

@@ -25,7 +25,20 @@ pub(crate) async fn get_job(
     IdPath(id): IdPath,
 ) -> Result<Json<JobResponse>, ApiError> {
     let job = load_job(&state, id).await?;
-    Ok(Json(JobResponse::from(&job)))
+    Ok(Json(with_progress(&state, &job)))
+}
+
+/// The wire form of a job, with the latest progress of its running attempt when that
+/// attempt runs on this server's engine.
+pub(crate) fn with_progress(state: &AppState, job: &Job) -> JobResponse {
+    let mut response = JobResponse::from(job);
+    if let offload_core::JobState::Running { attempt, .. } = &job.state
+        && let Some((reporter, progress)) = state.engine.progress(job.id)
+        && reporter == *attempt
+    {
+        response.progress = Some((&progress).into());
+    }
+    response
 }
 
 /// Reads a job, or fails with `not_found`.
@@ -53,7 +66,7 @@ pub(crate) async fn wait_job(
 ) -> Result<Json<JobResponse>, ApiError> {
     let timeout = wait_timeout(&state, query.timeout.as_deref())?;
     let job = state.engine.wait(id, timeout).await?;
-    Ok(Json(JobResponse::from(&job)))
+    Ok(Json(with_progress(&state, &job)))
 }
 
 /// Parses `timeout` as a duration ("30s") or milliseconds, within the server's limit.

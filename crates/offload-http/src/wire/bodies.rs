@@ -221,7 +221,7 @@ fn required_option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Er
 }
 
 /// One event of `GET /v1/jobs/{id}/events`; the SSE event name is the `type`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum JobStreamEvent {
     /// The job is in this state; the first event of a stream, and every change after it.
@@ -242,6 +242,18 @@ pub enum JobStreamEvent {
         /// The bytes, decoded as lossy UTF-8.
         data: String,
     },
+    /// A running attempt reported progress (see `docs/progress.md`). Updates come at most ten a
+    /// second after a burst; a resumed stream replays only the latest one.
+    Progress {
+        /// The job.
+        id: i64,
+        /// The attempt that reported it.
+        attempt: u32,
+        /// From 0 to 100, with at most two decimals.
+        percent: f64,
+        /// What the job says it is doing, if it said.
+        message: Option<String>,
+    },
 }
 
 impl JobStreamEvent {
@@ -250,6 +262,7 @@ impl JobStreamEvent {
         match self {
             JobStreamEvent::State { .. } => "state",
             JobStreamEvent::Output { .. } => "output",
+            JobStreamEvent::Progress { .. } => "progress",
         }
     }
 }

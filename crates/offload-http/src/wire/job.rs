@@ -38,6 +38,28 @@ pub struct JobResponse {
     pub attempts: Vec<AttemptResponse>,
     /// What the job runs, with every default filled in.
     pub spec: JobSpecBody,
+    /// The latest progress the running attempt reported, when the job runs on the server that
+    /// answers and has reported any; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progress: Option<ProgressBody>,
+}
+
+/// How far a running job says it is (see `docs/progress.md`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ProgressBody {
+    /// From 0 to 100, with at most two decimals.
+    pub percent: f64,
+    /// What the job says it is doing, if it said.
+    pub message: Option<String>,
+}
+
+impl From<&offload_sandbox::Progress> for ProgressBody {
+    fn from(progress: &offload_sandbox::Progress) -> ProgressBody {
+        ProgressBody {
+            percent: progress.percent.as_f64(),
+            message: progress.message.clone(),
+        }
+    }
 }
 
 /// One run of a job.
@@ -148,6 +170,7 @@ impl From<&Job> for JobResponse {
             error: failed.then(|| failure_reason(job)),
             attempts: job.attempts.iter().map(AttemptResponse::from).collect(),
             spec: JobSpecBody::from(&job.spec),
+            progress: None,
         }
     }
 }

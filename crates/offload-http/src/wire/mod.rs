@@ -17,7 +17,7 @@ pub mod units;
 pub use bodies::*;
 pub use convert::FieldError;
 pub use error::{ErrorBody, ErrorCode};
-pub use job::{AttemptResponse, JobResponse, OutcomeBody, WireState};
+pub use job::{AttemptResponse, JobResponse, OutcomeBody, ProgressBody, WireState};
 pub use spec::{BackoffBody, JobSpecBody, LimitsBody, RetryClass, WireKind};
 pub use stats::{LagBody, PercentilesBody, QueueDepthBody, StatsResponse, WindowBody, WorkerBody};
 pub use tasks::{ParamBody, TaskBody, TasksResponse};

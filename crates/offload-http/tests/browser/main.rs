@@ -135,8 +135,10 @@ async fn an_admin_watches_output_live_cancels_retries_and_pauses() {
         .await;
     browser.screenshot(&artifacts().join("overview.png")).await;
 
-    // A submitted job appears in the list and its output streams in live.
-    let script = "echo hello-live; exec sleep 300";
+    // A submitted job appears in the list, its output streams in live and its
+    // progress fills the bar. The sleep is not exec'd: as the PID namespace's init
+    // it would ignore the cancel's SIGTERM and wait for the hard kill.
+    let script = r#"echo hello-live; echo "::progress 40 half way" >&3; sleep 300; true"#;
     let id = fx.submit(json!({"command": ["sh", "-c", script]})).await;
     browser.goto(&format!("{url}/#/jobs")).await;
     browser.click(&format!("a[href='#/job/{id}']")).await;
@@ -146,6 +148,13 @@ async fn an_admin_watches_output_live_cancels_retries_and_pauses() {
     browser
         .until("return document.querySelector('#job-state').textContent === 'running'")
         .await;
+    browser
+        .until("return document.querySelector('#progress-text').textContent === '40 % half way'")
+        .await;
+    let width = browser
+        .eval("return document.querySelector('#progress').style.width")
+        .await;
+    assert_eq!(width, "40%");
     browser
         .screenshot(&artifacts().join("job-detail.png"))
         .await;

@@ -22,7 +22,7 @@ fn states(events: &[JobStreamEvent]) -> Vec<WireState> {
         .iter()
         .filter_map(|e| match e {
             JobStreamEvent::State { state, .. } => Some(*state),
-            JobStreamEvent::Output { .. } => None,
+            _ => None,
         })
         .collect()
 }
@@ -60,8 +60,9 @@ async fn the_stream_starts_with_the_current_state_and_ends_after_the_terminal_on
         .collect();
     assert_eq!(output, "hi\n");
     assert!(events.iter().all(|e| match e {
-        JobStreamEvent::State { id: got, .. } | JobStreamEvent::Output { id: got, .. } =>
-            *got == id,
+        JobStreamEvent::State { id: got, .. }
+        | JobStreamEvent::Output { id: got, .. }
+        | JobStreamEvent::Progress { id: got, .. } => *got == id,
     }));
 }
 

@@ -13,6 +13,7 @@ mod list;
 mod observe;
 mod openapi;
 mod openmetrics;
+mod progress;
 mod queues;
 mod resume;
 mod tasks;

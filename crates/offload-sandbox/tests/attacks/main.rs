@@ -13,3 +13,4 @@ mod escape;
 mod exhaustion;
 mod isolation;
 mod policy;
+mod progress;

@@ -12,4 +12,5 @@ mod isolation;
 mod kills;
 mod limits;
 mod load;
+mod progress;
 mod spawn_errors;

@@ -161,7 +161,7 @@ async fn collect(mut events: broadcast::Receiver<JobEvent>, n: usize) -> HashMap
                     finished += 1;
                 }
             }
-            Ok(JobEvent::Output(_)) => {}
+            Ok(JobEvent::Output(_) | JobEvent::Progress(_)) => {}
             Err(broadcast::error::RecvError::Lagged(missed)) => {
                 tracing::warn!(
                     missed,

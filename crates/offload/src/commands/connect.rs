@@ -1,20 +1,31 @@
 //! Connecting the CLI to a server, and the small helpers every client command shares.
 
-use anyhow::{Result, bail};
-use offload_http::client::Client;
+use anyhow::{Context, Result, bail};
+use offload_http::client::{Client, ClientOptions};
 use offload_http::wire::JobResponse;
 
 use crate::cli::Connection;
 use crate::exit::{self, Code};
 
-/// A client for the server named by `--server`/`OFFLOAD_URL` and `--token`/`OFFLOAD_TOKEN`.
+/// A client for the server named by `--server`/`OFFLOAD_URL` and `--token`/`OFFLOAD_TOKEN`,
+/// trusting `--ca-cert`/`OFFLOAD_CA_CERT` besides the system's roots.
 pub fn client(conn: &Connection) -> Result<Client> {
     let Some(token) = conn.token.as_deref().filter(|t| !t.is_empty()) else {
         bail!(
             "no API token: set OFFLOAD_TOKEN or pass --token (the server keeps it in DATA_DIR/token)"
         );
     };
-    Ok(Client::new(&conn.url, token)?)
+    let mut options = ClientOptions::default();
+    if let Some(path) = &conn.ca_cert {
+        let pem = std::fs::read(path)
+            .with_context(|| format!("cannot read --ca-cert {}", path.display()))?;
+        options.ca_pem = Some(pem);
+    }
+    let client = Client::with_options(&conn.url, token, &options);
+    match &conn.ca_cert {
+        Some(path) => Ok(client.with_context(|| format!("--ca-cert {}", path.display()))?),
+        None => Ok(client?),
+    }
 }
 
 /// Prints a value as pretty JSON.

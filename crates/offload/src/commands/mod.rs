@@ -9,6 +9,7 @@ mod dead;
 pub(crate) mod doctor;
 mod exec;
 mod get;
+mod job_progress;
 mod list;
 mod logs;
 pub(crate) mod manifest;
@@ -19,6 +20,7 @@ mod run_progress;
 mod server;
 mod submit;
 pub(crate) mod tasks;
+mod tls;
 mod wait;
 pub(crate) mod worker;
 

@@ -30,6 +30,11 @@ pub async fn run(args: ServerArgs) -> Result<Code> {
         .clone()
         .unwrap_or_else(|| token::path(&args.data));
     let token = token::load_or_create(&token_path)?;
+    // A bad certificate stops the server before anything starts.
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(super::tls::server_config(cert, key)?),
+        _ => None,
+    };
     let engine = start_engine(&args).await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -49,7 +54,8 @@ pub async fn run(args: ServerArgs) -> Result<Code> {
     }
     tokio::spawn(reload_on_sighup(tasks));
     let router = offload_http::router(state);
-    serve(listener, router, engine, args.shutdown_grace.0).await?;
+    let serving = start_http(listener, router, tls)?;
+    serve(serving, engine, args.shutdown_grace.0).await?;
     Ok(exit::OK)
 }
 
@@ -110,6 +116,7 @@ fn observe(state: offload_http::AppState, args: &ServerArgs) -> Result<offload_h
     };
     let dashboard = offload_http::dashboard::auth::DashboardConfig {
         users,
+        secure_cookie: args.tls_cert.is_some(),
         ..Default::default()
     };
     let observe = offload_http::ObserveConfig {
@@ -178,11 +185,20 @@ fn announce(args: &ServerArgs, addr: std::net::SocketAddr) {
         .token_file
         .clone()
         .unwrap_or_else(|| token::path(&args.data));
-    tracing::info!(%addr, workers = args.workers, data = %args.data.display(), "offload server listening");
+    let scheme = if args.tls_cert.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    tracing::info!(%addr, scheme, workers = args.workers, data = %args.data.display(), "offload server listening");
+    let ca = match &args.tls_cert {
+        Some(cert) => format!(" OFFLOAD_CA_CERT={}", cert.display()),
+        None => String::new(),
+    };
     let text = format!(
-        "offload server listening on http://{addr} with {} workers\n\
+        "offload server listening on {scheme}://{addr} with {} workers\n\
          The API token is in {} (mode 0600). To use the CLI:\n  \
-         export OFFLOAD_URL=http://{addr} OFFLOAD_TOKEN=$(cat {})\n",
+         export OFFLOAD_URL={scheme}://{addr} OFFLOAD_TOKEN=$(cat {}){ca}\n",
         args.workers,
         token.display(),
         token.display()
@@ -193,19 +209,42 @@ fn announce(args: &ServerArgs, addr: std::net::SocketAddr) {
         .and_then(|()| std::io::stdout().flush());
 }
 
-async fn serve(
+/// The HTTP server, running, and how to ask it to stop.
+struct Serving {
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// Stops accepting and lets open requests finish.
+    stop: Box<dyn FnOnce() + Send>,
+}
+
+/// Serves `router` on `listener`, over TLS when `tls` is given.
+fn start_http(
     listener: tokio::net::TcpListener,
     router: axum::Router,
-    engine: Engine,
-    grace: Duration,
-) -> Result<()> {
-    let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel::<()>();
+    tls: Option<axum_server::tls_rustls::RustlsConfig>,
+) -> Result<Serving> {
     // The peer address lets the dashboard throttle failed logins per client.
     let app = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async {
-        let _ = stopped_rx.await;
-    });
-    let server = tokio::spawn(async move { server.await });
+    let Some(tls) = tls else {
+        let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = axum::serve(listener, app).with_graceful_shutdown(async {
+            let _ = stopped_rx.await;
+        });
+        return Ok(Serving {
+            task: tokio::spawn(async move { server.await }),
+            stop: Box::new(move || {
+                let _ = stopped_tx.send(());
+            }),
+        });
+    };
+    let handle = axum_server::Handle::new();
+    let server = axum_server::from_tcp_rustls(listener.into_std()?, tls)?.handle(handle.clone());
+    Ok(Serving {
+        task: tokio::spawn(async move { server.serve(app).await }),
+        stop: Box::new(move || handle.graceful_shutdown(Some(Duration::from_secs(2)))),
+    })
+}
+
+async fn serve(serving: Serving, engine: Engine, grace: Duration) -> Result<()> {
     let signal = wait_for_signal().await?;
     tracing::info!(
         signal,
@@ -213,9 +252,9 @@ async fn serve(
         "shutting down: no new jobs start"
     );
     engine.shutdown(grace).await;
-    let _ = stopped_tx.send(());
+    (serving.stop)();
     // Long-polls may hold the HTTP server open; they get a moment, not forever.
-    let _ = tokio::time::timeout(Duration::from_secs(2), server).await;
+    let _ = tokio::time::timeout(Duration::from_secs(2), serving.task).await;
     tracing::info!("offload server stopped");
     Ok(())
 }

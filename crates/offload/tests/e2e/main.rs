@@ -6,4 +6,6 @@ mod cluster;
 mod cluster_support;
 mod crash;
 mod logs;
+mod progress;
 mod support;
+mod tls;

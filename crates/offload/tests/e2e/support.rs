@@ -94,7 +94,7 @@ impl Server {
         stdout.read_line(&mut first).unwrap();
         let url = first
             .split_whitespace()
-            .find(|w| w.starts_with("http://"))
+            .find(|w| w.starts_with("http://") || w.starts_with("https://"))
             .expect("no address printed")
             .to_owned();
         let token = std::fs::read_to_string(token_path(data, extra)).unwrap();

@@ -127,7 +127,8 @@ async function job(id) {
   $("#main").innerHTML = `<div class="card"><h2>Job ${j.id}
       <span id="job-state" class="state state-${esc(j.state)}">${esc(j.state)}</span></h2>
     <p><button id="cancel" class="danger">Cancel</button> <button id="retry">Retry</button></p>
-    <div class="progress"><div id="progress" style="width:0"></div></div><p id="progress-text" class="muted"></p>
+    <div id="progress-box" hidden><div class="progress"><div id="progress" style="width:0"></div></div>
+    <p id="progress-text" class="muted"></p></div>
     <h3>Output</h3><pre id="output"></pre>
     <h3>Attempts</h3><table><thead><tr><th>#</th><th>worker</th><th>started</th><th>finished</th><th>outcome</th></tr></thead>
     <tbody>${attempts}</tbody></table>
@@ -140,11 +141,14 @@ async function job(id) {
   const src = new EventSource(`/v1/jobs/${id}/events?last_event_id=0`);
   S.source = src;
   src.addEventListener("output", (e) => { $("#output").textContent += JSON.parse(e.data).data; });
-  src.addEventListener("progress", (e) => {
-    const p = JSON.parse(e.data);
+  // The bar shows the job's latest progress update: from the job itself, then live.
+  const progress = (p) => {
+    $("#progress-box").hidden = false;
     $("#progress").style.width = `${p.percent}%`;
     $("#progress-text").textContent = `${p.percent} % ${p.message || ""}`;
-  });
+  };
+  if (j.progress) progress(j.progress);
+  src.addEventListener("progress", (e) => progress(JSON.parse(e.data)));
   src.addEventListener("state", (e) => {
     const st = JSON.parse(e.data).state, el = $("#job-state");
     el.textContent = st; el.className = `state state-${st}`;
