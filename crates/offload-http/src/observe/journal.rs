@@ -227,7 +227,11 @@ mod tests {
         journal.push(JobId(1), state(1));
         journal.push(JobId(1), progress(30.0));
         let replay = journal.replay(JobId(1), Some(0));
-        let kept: Vec<_> = replay.kept.iter().map(|e| (e.seq, e.event.name())).collect();
+        let kept: Vec<_> = replay
+            .kept
+            .iter()
+            .map(|e| (e.seq, e.event.name()))
+            .collect();
         assert_eq!(kept, [(1, "state"), (4, "state"), (5, "progress")]);
         assert!(replay.complete, "a superseded update is not a loss");
     }

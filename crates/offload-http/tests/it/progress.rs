@@ -47,7 +47,10 @@ async fn a_well_formed_line_is_one_event_and_a_malformed_one_is_counted() {
     let reply = fx.call("GET", "/metrics", None).await;
     let metrics = parse(std::str::from_utf8(&reply.bytes).unwrap()).unwrap();
     let queue = [("queue", "pg")];
-    assert_eq!(metrics.value("offload_progress_malformed_total", &queue), 1.0);
+    assert_eq!(
+        metrics.value("offload_progress_malformed_total", &queue),
+        1.0
+    );
     assert_eq!(metrics.value("offload_progress_dropped_total", &queue), 0.0);
 }
 
@@ -75,7 +78,13 @@ async fn a_running_job_shows_its_latest_progress_to_late_readers() {
     let mut stream = client.events(JobId(id)).await.unwrap();
     let first = stream.next().await.unwrap().unwrap();
     assert!(
-        matches!(first, JobStreamEvent::State { state: WireState::Running, .. }),
+        matches!(
+            first,
+            JobStreamEvent::State {
+                state: WireState::Running,
+                ..
+            }
+        ),
         "{first:?}"
     );
     let second = stream.next().await.unwrap().unwrap();

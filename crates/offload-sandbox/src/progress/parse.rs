@@ -112,7 +112,10 @@ mod tests {
             ("::progress 40 resizing", update(4000, Some("resizing"))),
             ("::progress 0", update(0, None)),
             ("::progress\t100.0\t", update(10_000, None)),
-            ("::progress   7.5   two  words  \r", update(750, Some("two  words"))),
+            (
+                "::progress   7.5   two  words  \r",
+                update(750, Some("two  words")),
+            ),
             ("::progress 99.999 almost", update(9999, Some("almost"))),
             ("::progress 40 größer 🚀", update(4000, Some("größer 🚀"))),
             ("", Parsed::Blank),

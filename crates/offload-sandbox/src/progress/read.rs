@@ -255,12 +255,25 @@ mod tests {
     fn lines_split_across_chunks_are_joined_and_counted() {
         let (seen, mut lines) = lines();
         let now = Instant::now();
-        for chunk in [&b"::progress 4"[..], b"0 half\ngarb", b"age\n\n::progress 5"] {
+        for chunk in [
+            &b"::progress 4"[..],
+            b"0 half\ngarb",
+            b"age\n\n::progress 5",
+        ] {
             lines.feed(chunk, now);
         }
         let counts = lines.finish();
-        assert_eq!((counts.updates, counts.malformed, counts.dropped), (2, 1, 0));
-        let percents: Vec<String> = seen.0.lock().unwrap().iter().map(|p| p.percent.to_string()).collect();
+        assert_eq!(
+            (counts.updates, counts.malformed, counts.dropped),
+            (2, 1, 0)
+        );
+        let percents: Vec<String> = seen
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|p| p.percent.to_string())
+            .collect();
         assert_eq!(percents, ["40", "5"]);
     }
 
@@ -287,7 +300,11 @@ mod tests {
         let sent = seen.0.lock().unwrap();
         assert_eq!(counts.updates, 101);
         assert_eq!(sent.len() as u64 + counts.dropped, 101);
-        assert_eq!(sent.len(), EVENT_BURST as usize + 1, "the burst, then the final flush");
+        assert_eq!(
+            sent.len(),
+            EVENT_BURST as usize + 1,
+            "the burst, then the final flush"
+        );
         assert_eq!(sent.last().unwrap().percent, super::super::Percent::FULL);
     }
 }

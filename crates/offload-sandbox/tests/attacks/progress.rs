@@ -9,9 +9,16 @@ use crate::support::{Fixture, sh, text};
 async fn progress_reaches_the_worker_through_every_layer() {
     let fx = Fixture::new("progress_reaches_the_worker_through_every_layer");
     let result = fx
-        .run(sh(r#"echo "::progress 40 half" >&"$OFFLOAD_PROGRESS_FD"; echo garbage >&3"#))
+        .run(sh(
+            r#"echo "::progress 40 half" >&"$OFFLOAD_PROGRESS_FD"; echo garbage >&3"#,
+        ))
         .await;
-    assert_eq!(result.termination, Termination::Exited(0), "{}", text(&result.stderr));
+    assert_eq!(
+        result.termination,
+        Termination::Exited(0),
+        "{}",
+        text(&result.stderr)
+    );
     assert_eq!(result.tier, fx.tier());
     assert_eq!((result.progress.updates, result.progress.malformed), (1, 1));
 }
@@ -25,7 +32,16 @@ async fn a_progress_flood_is_throttled_not_fatal() {
         echo "::progress 99 last" >&3
         echo done"#;
     let result = fx.run(sh(script)).await;
-    assert_eq!(result.termination, Termination::Exited(0), "{}", text(&result.stderr));
+    assert_eq!(
+        result.termination,
+        Termination::Exited(0),
+        "{}",
+        text(&result.stderr)
+    );
     assert_eq!(text(&result.stdout), "done\n");
-    assert!(result.progress.updates > 0 && result.progress.dropped > 0, "{:?}", result.progress);
+    assert!(
+        result.progress.updates > 0 && result.progress.dropped > 0,
+        "{:?}",
+        result.progress
+    );
 }

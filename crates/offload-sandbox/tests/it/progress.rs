@@ -47,8 +47,17 @@ async fn a_job_reports_progress_on_the_descriptor_named_in_its_environment() {
     spec.env.push(("OFFLOAD_PROGRESS_FD".into(), "9".into()));
     spec.output = Some(log.clone());
     let result = fx.run(spec).await;
-    assert_eq!(result.termination, Termination::Exited(0), "{}", text(&result.stderr));
-    assert_eq!(text(&result.stdout), "fd=3\n", "the sandbox's value wins over the spec's");
+    assert_eq!(
+        result.termination,
+        Termination::Exited(0),
+        "{}",
+        text(&result.stderr)
+    );
+    assert_eq!(
+        text(&result.stdout),
+        "fd=3\n",
+        "the sandbox's value wins over the spec's"
+    );
     assert_eq!(result.progress, counts(3, 1, 0));
     let want = [("40", Some("half")), ("62.5", None), ("100", Some("done"))]
         .map(|(p, m)| (p.to_owned(), m.map(str::to_owned)));
@@ -58,7 +67,11 @@ async fn a_job_reports_progress_on_the_descriptor_named_in_its_environment() {
 #[tokio::test]
 async fn a_job_that_never_writes_or_closes_the_descriptor_ends_normally() {
     let fx = Fixture::new();
-    for script in ["echo quiet", "exec 3>&-; echo closed", "exec 3>&- ; sleep 0; exit 4"] {
+    for script in [
+        "echo quiet",
+        "exec 3>&-; echo closed",
+        "exec 3>&- ; sleep 0; exit 4",
+    ] {
         let result = fx.run(sh(script)).await;
         assert!(
             matches!(result.termination, Termination::Exited(0 | 4)),
@@ -84,7 +97,10 @@ async fn a_flood_of_updates_is_counted_and_only_the_latest_is_kept() {
     assert_eq!(result.progress.updates, 5001);
     assert_eq!(result.progress.malformed, 0);
     assert_eq!(seen.len() as u64 + result.progress.dropped, 5001);
-    assert!(result.progress.dropped > 0, "the rate cap coalesced the flood");
+    assert!(
+        result.progress.dropped > 0,
+        "the rate cap coalesced the flood"
+    );
     assert_eq!(
         seen.last(),
         Some(&("100".to_owned(), Some("finished".to_owned())))

@@ -34,12 +34,23 @@ fn wait_progress_prints_plain_lines_and_exits_like_the_job() {
     let mut lines = BufReader::new(wait.stdout.take().unwrap()).lines();
     // The first line proves the stream is open and the job is blocked on the gate.
     assert_eq!(lines.next().unwrap().unwrap(), "progress 40% half");
-    writeln!(std::fs::OpenOptions::new().write(true).open(&gate).unwrap(), "go").unwrap();
+    writeln!(
+        std::fs::OpenOptions::new().write(true).open(&gate).unwrap(),
+        "go"
+    )
+    .unwrap();
     let rest: Vec<String> = lines.map(Result::unwrap).collect();
     let status = wait.wait().unwrap();
 
-    assert_eq!(rest.first().map(String::as_str), Some("progress 100% done"), "{rest:?}");
+    assert_eq!(
+        rest.first().map(String::as_str),
+        Some("progress 100% done"),
+        "{rest:?}"
+    );
     assert_eq!(rest.len(), 2, "{rest:?}");
-    assert!(rest[1].contains(id) && rest[1].contains("failed"), "{rest:?}");
+    assert!(
+        rest[1].contains(id) && rest[1].contains("failed"),
+        "{rest:?}"
+    );
     assert_eq!(status.code(), Some(3), "wait exits with the job's code");
 }
