@@ -16,6 +16,7 @@ use parking_lot::Mutex;
 use tokio::sync::{Notify, mpsc};
 
 use crate::events::Events;
+use crate::exit_records::ExitRecords;
 use crate::metrics::{Metrics, OutcomeLabels, outcome_label};
 
 /// A completion and the queue its job is in, for metrics.
@@ -54,6 +55,7 @@ pub(crate) struct CompleterDeps {
     pub(crate) metrics: Metrics,
     pub(crate) batch: usize,
     pub(crate) on_retry_scheduled: Arc<Notify>,
+    pub(crate) exit_records: ExitRecords,
 }
 
 /// Starts the completer; it runs until the handle is closed and the queue is empty.
@@ -72,7 +74,9 @@ async fn run(deps: CompleterDeps, mut rx: mpsc::UnboundedReceiver<Finished>) {
             .iter()
             .map(|c| (c.id, c.next.name(), outcome_label(&c.outcome)))
             .collect();
+        let attempts = completions.iter().map(|c| (c.id, c.attempt)).collect();
         let results = write_with_retry(&deps, completions).await;
+        deps.exit_records.remove(attempts).await;
         for (((id, state, outcome), queue), result) in
             summaries.into_iter().zip(queues).zip(results)
         {

@@ -1,5 +1,6 @@
 //! Engine settings, with defaults that suit one server on one machine.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use offload_core::{QueueName, WorkerId};
@@ -34,6 +35,11 @@ pub struct EngineConfig {
     pub clean_every: Duration,
     /// The most completions written in one store call.
     pub completer_batch: usize,
+    /// Where the sandbox records the exit of each command attempt until its result is
+    /// committed, so an attempt whose job finished just before this process died is completed
+    /// on restart instead of run again. Only an engine with `exclusive_store` reads them back.
+    /// `None` keeps no records.
+    pub exit_records: Option<PathBuf>,
 }
 
 impl Default for EngineConfig {
@@ -51,6 +57,7 @@ impl Default for EngineConfig {
             retention: Duration::from_secs(7 * 24 * 3600),
             clean_every: Duration::from_secs(60),
             completer_batch: 1000,
+            exit_records: None,
         }
     }
 }

@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 use crate::completer::{self, CompleterDeps, CompleterHandle};
 use crate::config::EngineConfig;
 use crate::events::{Events, JobEvent};
+use crate::exit_records::ExitRecords;
 use crate::maintenance::{cleaner, rescuer, scheduler};
 use crate::metrics::Metrics;
 use crate::running::{Running, StopReason};
@@ -30,6 +31,7 @@ pub(crate) struct Inner {
     pub(crate) metrics: Metrics,
     pub(crate) running: Running,
     pub(crate) completer: CompleterHandle,
+    pub(crate) exit_records: ExitRecords,
     pub(crate) wake_producer: Notify,
     pub(crate) wake_scheduler: Arc<Notify>,
     /// Stops the producer and the maintenance services.
@@ -68,12 +70,14 @@ impl Engine {
         metrics
             .slots
             .set(i64::try_from(config.slots).unwrap_or(i64::MAX));
+        let exit_records = ExitRecords::open(config.exit_records.as_deref());
         let (completer, completer_task) = completer::start(CompleterDeps {
             store: store.clone(),
             events: events.clone(),
             metrics: metrics.clone(),
             batch: config.completer_batch,
             on_retry_scheduled: wake_scheduler.clone(),
+            exit_records: exit_records.clone(),
         });
         let inner = Arc::new(Inner {
             store,
@@ -84,6 +88,7 @@ impl Engine {
             metrics,
             running: Running::default(),
             completer,
+            exit_records,
             wake_producer: Notify::new(),
             wake_scheduler,
             shutdown: CancellationToken::new(),

@@ -116,10 +116,9 @@ async fn run_command(inner: &Arc<Inner>, job: &ClaimedJob, token: CancellationTo
         id: job.id,
         attempt: job.attempt,
     });
-    let result = inner
-        .sandbox
-        .run(run_spec(&job.spec, Some(sink)), token)
-        .await;
+    let mut spec = run_spec(&job.spec, Some(sink));
+    spec.exit_record = inner.exit_records.path(job.id, job.attempt);
+    let result = inner.sandbox.run(spec, token).await;
     executed(result)
 }
 
@@ -189,6 +188,7 @@ fn run_spec(spec: &JobSpec, sink: Option<Arc<LiveSink>>) -> RunSpec {
             offload_core::Network::None => offload_sandbox::Network::None,
             offload_core::Network::Host => offload_sandbox::Network::Host,
         },
+        exit_record: None,
     }
 }
 

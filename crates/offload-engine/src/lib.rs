@@ -23,6 +23,7 @@ mod engine;
 mod error;
 mod events;
 mod executor;
+mod exit_records;
 mod heartbeat;
 mod maintenance;
 pub mod metrics;

@@ -31,6 +31,8 @@ pub(crate) struct ChildPlan {
     pub(crate) lifeline: RawFd,
     /// Write end of the progress pipe, which the job moves to `PROGRESS_FD`; init closes it.
     pub(crate) progress: RawFd,
+    /// The exit record init writes when the job exits on its own; -1 when the run keeps none.
+    pub(crate) exit_record: RawFd,
     /// The job's rlimits.
     pub(crate) rlimits: RlimitPlan,
     /// The job's `execve` arguments.
@@ -57,20 +59,23 @@ pub(crate) fn enter(plan: &ChildPlan) -> io::Result<()> {
     let signals =
         check(unsafe { libc::signalfd(-1, &mask, libc::SFD_CLOEXEC | libc::SFD_NONBLOCK) })?;
     let job = job::start(plan)?;
-    supervise(job, signals, plan.lifeline)
+    supervise(job, signals, plan.lifeline, plan.exit_record)
 }
 
 /// The init loop: relays the worker's kill requests to the tree until the job exits, then clears
 /// the tree and exits with the job's status.
-fn supervise(job: c_int, signals: RawFd, lifeline: RawFd) -> ! {
+fn supervise(job: c_int, signals: RawFd, lifeline: RawFd, exit_record: RawFd) -> ! {
     // Init never execs, so it must close the job's pipes and every descriptor it inherited from
     // the worker (other runs' pipes, std's exec-error pipe); otherwise it would hold them open.
-    close_all_except(signals, lifeline);
+    close_all_except([signals, lifeline, exit_record]);
     // SAFETY: prctl has no memory-safety preconditions. A non-dumpable init never writes a core
     // file when it re-raises the job's fatal signal below.
     unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0) };
     let me = unsafe { libc::getpid() };
     let mut fds = [poll_fd(signals), poll_fd(lifeline)];
+    // Whether the worker asked for the tree to stop, or went away; after that, the job's exit is
+    // not its own and is not recorded.
+    let mut stopped = false;
     let status = loop {
         if let Some(status) = reap_ready(job) {
             break status;
@@ -80,15 +85,33 @@ fn supervise(job: c_int, signals: RawFd, lifeline: RawFd) -> ! {
             continue;
         }
         if fds[0].revents != 0 {
-            handle_signals(signals, me);
+            stopped |= handle_signals(signals, me);
         }
         if fds[1].revents != 0 {
             signal_descendants(me, libc::SIGKILL);
             fds[1].fd = -1;
+            stopped = true;
         }
     };
+    if !stopped && libc::WIFEXITED(status) {
+        record_exit(exit_record, libc::WEXITSTATUS(status));
+    }
     clear_tree(me, signals);
     exit_like(status)
+}
+
+/// Writes `exit <code>\n` at the start of the exit record, before init clears the tree, so the
+/// record exists even if the worker dies while init is still working. It formats into a stack
+/// buffer because init may not allocate.
+fn record_exit(exit_record: RawFd, code: c_int) {
+    if exit_record < 0 {
+        return;
+    }
+    let mut line = *b"exit 000\n";
+    let code = code.clamp(0, 255) as u8;
+    line[5..8].copy_from_slice(&[b'0' + code / 100, b'0' + code / 10 % 10, b'0' + code % 10]);
+    // SAFETY: line is valid for reads of its length; a failed write only loses the record.
+    unsafe { libc::pwrite(exit_record, line.as_ptr().cast(), line.len(), 0) };
 }
 
 /// Reaps every child that has exited; returns the job's wait status once the job is among them.
@@ -105,18 +128,22 @@ fn reap_ready(job: c_int) -> Option<c_int> {
     }
 }
 
-/// Drains the signalfd and acts on each request from the worker.
-fn handle_signals(signals: RawFd, me: c_int) {
+/// Drains the signalfd and acts on each request from the worker; returns whether there was one.
+fn handle_signals(signals: RawFd, me: c_int) -> bool {
     let mut info = MaybeUninit::<libc::signalfd_siginfo>::uninit();
     let size = size_of::<libc::signalfd_siginfo>();
+    let mut asked = false;
     // SAFETY: info is valid for writes of `size` bytes, and is read only after a full record.
     while unsafe { libc::read(signals, info.as_mut_ptr().cast(), size) } == size as isize {
-        match unsafe { info.assume_init_ref() }.ssi_signo as c_int {
-            SOFT_KILL => signal_descendants(me, libc::SIGTERM),
-            HARD_KILL => signal_descendants(me, libc::SIGKILL),
-            _ => 0,
+        let signal = match unsafe { info.assume_init_ref() }.ssi_signo as c_int {
+            SOFT_KILL => libc::SIGTERM,
+            HARD_KILL => libc::SIGKILL,
+            _ => continue,
         };
+        signal_descendants(me, signal);
+        asked = true;
     }
+    asked
 }
 
 /// Kills and reaps every remaining descendant. Killed processes' children are re-parented to us
@@ -189,21 +216,24 @@ fn handled_signals() -> libc::sigset_t {
     }
 }
 
-/// Closes every descriptor except the two init keeps, using `close_range` on the gaps.
-fn close_all_except(a: RawFd, b: RawFd) {
-    let (low, high) = (a.min(b) as u32, a.max(b) as u32);
-    let ranges = [
-        (0, low.checked_sub(1)),
-        (low + 1, high.checked_sub(1)),
-        (high + 1, Some(u32::MAX)),
-    ];
-    for (first, last) in ranges {
-        if let Some(last) = last.filter(|&last| last >= first) {
-            // SAFETY: closing descriptors has no memory-safety preconditions in this process,
-            // which runs no other code that could use them.
-            unsafe { libc::syscall(libc::SYS_close_range, first, last, 0) };
+/// Closes every descriptor except the ones init keeps (negative entries keep nothing), using
+/// `close_range` on the gaps between them. Sorting a fixed array allocates nothing.
+fn close_all_except(mut keep: [RawFd; 3]) {
+    keep.sort_unstable();
+    let mut first = 0u32;
+    for fd in keep.into_iter().filter(|&fd| fd >= 0).map(|fd| fd as u32) {
+        if fd > first {
+            close_range(first, fd - 1);
         }
+        first = first.max(fd + 1);
     }
+    close_range(first, u32::MAX);
+}
+
+fn close_range(first: u32, last: u32) {
+    // SAFETY: closing descriptors has no memory-safety preconditions in this process, which runs
+    // no other code that could use them.
+    unsafe { libc::syscall(libc::SYS_close_range, first, last, 0) };
 }
 
 fn poll_fd(fd: RawFd) -> libc::pollfd {

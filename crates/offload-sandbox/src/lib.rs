@@ -82,6 +82,7 @@ mod classify;
 mod detect;
 mod error;
 mod exec;
+mod exit_record;
 mod init;
 mod isolate;
 mod job;
@@ -102,6 +103,7 @@ mod workdir;
 
 pub use detect::{Capabilities, Mechanism, detect};
 pub use error::{ErrorKind, SandboxError, SpecError};
+pub use exit_record::read_exit_record;
 pub use outcome::{RunResult, Termination, Tier};
 pub use progress::{
     MAX_LINE as MAX_PROGRESS_LINE, MAX_MESSAGE as MAX_PROGRESS_MESSAGE, PROGRESS_FD,

@@ -74,12 +74,20 @@ pub(crate) fn spawn(launch: &Launch<'_>) -> Result<Spawned, String> {
     // Close-on-exec like every other worker descriptor; the job moves its copy to PROGRESS_FD,
     // which clears the flag on that number only.
     let (progress_read, progress_write) = pipe()?;
+    let exit_record = launch
+        .spec
+        .exit_record
+        .as_deref()
+        .map(crate::exit_record::create)
+        .transpose()
+        .map_err(|err| start_error(launch, &err))?;
     // Both stay alive until `spawn` returns, which is after the job has exec'd or failed.
     let exec = ExecArgs::new(&launch.spec.argv, &environment(launch));
     let workdir = c_path(launch.workdir);
     let plan = ChildPlan {
         lifeline: lifeline_read.as_raw_fd(),
         progress: progress_write.as_raw_fd(),
+        exit_record: exit_record.as_ref().map_or(-1, AsRawFd::as_raw_fd),
         rlimits: RlimitPlan::new(&rlimits(launch)),
         cgroup_procs: launch.cgroup.map_or([-1; MAX_PROCS], RunCgroup::procs_fds),
         exec: exec.ptrs(),
@@ -95,7 +103,7 @@ pub(crate) fn spawn(launch: &Launch<'_>) -> Result<Spawned, String> {
     let mut child = command.spawn().map_err(|err| start_error(launch, &err))?;
     // The job has its own copy of the progress write end now; holding ours would keep the pipe
     // open after the job's tree has closed it.
-    drop((lifeline_read, progress_write, exec, workdir));
+    drop((lifeline_read, progress_write, exit_record, exec, workdir));
     let pid = child.id() as i32;
     // std's `Child` is only a carrier for the pipes here: it never waits, because init must be
     // reaped with wait4 to collect the tree's rusage, and dropping a `Child` does not reap it.

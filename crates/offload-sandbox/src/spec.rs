@@ -5,6 +5,7 @@
 //! outside its work directory.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -40,6 +41,13 @@ pub struct RunSpec {
     pub isolation: Isolation,
     /// Whether the run may use the network.
     pub network: Network,
+    /// A file in which the run's init records the job's exit code the moment the job exits on
+    /// its own, before anyone asked it to stop. A worker that dies before it saves the result
+    /// can then learn on restart that the job already finished. The file is created (mode 0600)
+    /// before the job starts, and holds `exit <code>\n` or nothing; see [`read_exit_record`].
+    ///
+    /// [`read_exit_record`]: crate::read_exit_record
+    pub exit_record: Option<PathBuf>,
 }
 
 /// How strongly a run must be isolated. A run is never given less than it asks for: when the host
@@ -82,6 +90,7 @@ impl Default for RunSpec {
             output: None,
             isolation: Isolation::default(),
             network: Network::default(),
+            exit_record: None,
         }
     }
 }

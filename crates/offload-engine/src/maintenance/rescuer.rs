@@ -3,10 +3,11 @@
 use std::sync::Arc;
 
 use offload_core::{Finish, Outcome, Timestamp};
-use offload_store::{Completed, Completion};
+use offload_store::{ClaimedJob, Completed, Completion, JobOutput};
 
 use crate::engine::Inner;
 use crate::executor::next_state;
+use crate::metrics::outcome_label;
 
 /// How many stuck jobs one pass handles.
 const BATCH: usize = 500;
@@ -30,49 +31,36 @@ pub(crate) async fn run(inner: Arc<Inner>) {
 }
 
 /// One pass: every lease that expired before `horizon` becomes a `worker_lost`
-/// attempt, retried or failed by the job's policy. Returns how many jobs were rescued.
+/// attempt, retried or failed by the job's policy, unless the attempt's exit record
+/// shows that its job had already exited on its own; then the attempt ends with that
+/// exit code, as if its worker had lived to save it. Returns how many jobs were rescued.
 pub(crate) async fn rescue_once(
     inner: &Inner,
     horizon: Timestamp,
 ) -> Result<usize, offload_store::StoreError> {
     let now = inner.clock.now();
     let stuck = inner.store.job_get_stuck(horizon, BATCH).await?;
-    let completions: Vec<Completion> = stuck
-        .iter()
-        .map(|job| {
-            let finish = Finish::decide(
-                &Outcome::WorkerLost,
-                job.cancel_requested,
-                job.budget_used + 1,
-                &job.spec.retry,
-                now,
-                rand::random::<f64>(),
-            );
-            tracing::warn!(job_id = %job.id, attempt = job.attempt, queue = %job.spec.queue, "lease expired; rescuing");
-            Completion {
-                id: job.id,
-                attempt: job.attempt,
-                next: next_state(&finish, now),
-                outcome: Outcome::WorkerLost,
-                finished_at: now,
-                cpu_ms: None,
-                peak_memory: None,
-                tier: None,
-                output: None,
-            }
-        })
-        .collect();
+    let completions: Vec<Completion> = stuck.iter().map(|job| rescue(inner, job, now)).collect();
     let states: Vec<_> = completions
         .iter()
         .zip(&stuck)
-        .map(|(c, j)| (c.id, c.next.name(), j.spec.queue.clone()))
+        .map(|(c, j)| {
+            (
+                c.id,
+                c.next.name(),
+                outcome_label(&c.outcome),
+                j.spec.queue.clone(),
+            )
+        })
         .collect();
+    let attempts = completions.iter().map(|c| (c.id, c.attempt)).collect();
     let results = inner.store.job_complete_many(completions).await?;
+    inner.exit_records.remove(attempts).await;
     let mut rescued = 0;
-    for ((id, state, queue), result) in states.into_iter().zip(results) {
+    for ((id, state, outcome, queue), result) in states.into_iter().zip(results) {
         if result == Completed::Applied {
             inner.events.state(id, state);
-            crate::completer::record(&inner.metrics, state, "worker_lost", &queue);
+            crate::completer::record(&inner.metrics, state, outcome, &queue);
             rescued += 1;
         }
     }
@@ -83,6 +71,53 @@ pub(crate) async fn rescue_once(
     Ok(rescued)
 }
 
+/// The completion of one abandoned attempt.
+fn rescue(inner: &Inner, job: &ClaimedJob, now: Timestamp) -> Completion {
+    let recorded = inner.exit_records.read(job.id, job.attempt);
+    let outcome = recorded.map_or(Outcome::WorkerLost, |code| Outcome::Exited { code });
+    match recorded {
+        Some(code) => {
+            tracing::warn!(job_id = %job.id, attempt = job.attempt, queue = %job.spec.queue, code,
+            "the job had exited before its worker died; completing it from its exit record")
+        }
+        None => tracing::warn!(job_id = %job.id, attempt = job.attempt, queue = %job.spec.queue,
+            "lease expired; rescuing"),
+    }
+    let failures = job.budget_used + u32::from(outcome.counts_as_attempt());
+    let finish = Finish::decide(
+        &outcome,
+        job.cancel_requested,
+        failures,
+        &job.spec.retry,
+        now,
+        rand::random::<f64>(),
+    );
+    Completion {
+        id: job.id,
+        attempt: job.attempt,
+        next: next_state(&finish, now),
+        output: recorded.map(|_| lost_output()),
+        outcome,
+        finished_at: now,
+        cpu_ms: None,
+        peak_memory: None,
+        tier: None,
+    }
+}
+
+/// What a job completed from its exit record shows as output: its real output was in
+/// the memory of the process that died.
+fn lost_output() -> JobOutput {
+    JobOutput {
+        stderr: LOST_OUTPUT.as_bytes().to_vec(),
+        ..JobOutput::default()
+    }
+}
+
+/// The note a job completed from its exit record carries on stderr.
+pub(crate) const LOST_OUTPUT: &str =
+    "offload: the job exited before the server stopped, but its output was lost with the server\n";
+
 /// Rescues every running job at once, whatever its lease says. Only for an engine
 /// that owns its store alone (one SQLite data dir): at start, every running job
 /// belongs to a process that is gone.
@@ -90,8 +125,9 @@ pub(crate) async fn rescue_orphans(inner: Arc<Inner>) {
     loop {
         match rescue_once(&inner, Timestamp(i64::MAX)).await {
             Ok(n) if n == BATCH => continue,
-            Ok(0) => return,
+            Ok(0) => return inner.exit_records.clear(),
             Ok(n) => {
+                inner.exit_records.clear();
                 return tracing::warn!(
                     rescued = n,
                     "re-queued jobs left running by a previous process"

@@ -8,6 +8,7 @@
 mod support;
 
 mod basics;
+mod exit_record;
 mod isolation;
 mod kills;
 mod limits;

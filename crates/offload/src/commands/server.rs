@@ -69,6 +69,8 @@ async fn start_engine(args: &ServerArgs) -> Result<Engine> {
         heartbeat_every: (args.lease.0 / 4).max(Duration::from_millis(100)),
         retention: args.retention.0,
         exclusive_store: opened.exclusive,
+        // Only an engine that owns its store reads exit records back, at its next start.
+        exit_records: opened.exclusive.then(|| args.data.join("exits")),
         ..engine_defaults()
     };
     Ok(Engine::start(
