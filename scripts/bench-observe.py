@@ -106,8 +106,11 @@ def follow_sse(server, job_id, stop, counts):
 
 
 def bench_stream(binary, jobs, followers, tier):
-    script = "i=0; while [ $i -lt 400 ]; do echo \"line $i of a streaming job\"; i=$((i+1)); sleep 0.05; done"
-    spec = {"command": ["sh", "-c", script], "timeout": "120s"}
+    # One process per job that prints without forking: a shell loop would exec
+    # `sleep` 20 times a second per job, and 20,000 execs a second would measure
+    # the host's fork rate, not the server.
+    script = '$|=1; for (1..400) { print "line $_ of a streaming job\\n"; select(undef,undef,undef,0.05) }'
+    spec = {"command": ["perl", "-e", script], "timeout": "120s"}
     with Server(binary, ["--workers", str(jobs), "--max-tier", tier]) as server:
         submit_batch(server, [spec] * jobs)
         ids = [j["id"] for j in server.json("GET", f"/v1/jobs?limit={min(followers, 500)}")["jobs"]]
