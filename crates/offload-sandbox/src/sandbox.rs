@@ -76,7 +76,10 @@ pub struct Sandbox {
 impl Sandbox {
     /// Validates `config`, creates the work root, probes the host (see [`detect`]) and prepares
     /// the best tier allowed by both.
-    pub fn new(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
+    pub fn new(mut config: SandboxConfig) -> Result<Sandbox, SandboxError> {
+        // Work directories are bind-mounted at T1, where a relative path would be resolved
+        // against the wrong root; anchoring it once here serves every caller.
+        config.work_root = absolute_work_root(&config.work_root)?;
         check_env_allow(&config.env_allow)?;
         check_numbers(&config)?;
         let root = rustix::process::geteuid().is_root();
@@ -194,6 +197,15 @@ fn check_numbers(config: &SandboxConfig) -> Result<(), SandboxError> {
         }
     }
     Ok(())
+}
+
+/// The work root as an absolute path, resolved against the current directory without touching
+/// the file system (so a symlink in it is still seen, and refused, by `prepare_work_root`).
+fn absolute_work_root(path: &Path) -> Result<PathBuf, SandboxError> {
+    std::path::absolute(path).map_err(|source| SandboxError::WorkRoot {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 /// Creates the work root. It is 0700, or 0711 when runs use their own uids, so that a job can

@@ -1,6 +1,9 @@
 //! What a job gets in and what comes back out: exit codes, signals, both streams, stdin, files.
 
-use offload_sandbox::{RunSpec, Termination, Tier};
+use std::path::PathBuf;
+
+use offload_sandbox::{RunSpec, Sandbox, SandboxConfig, Termination, Tier};
+use tokio_util::sync::CancellationToken;
 
 use crate::support::{Fixture, sh, text};
 
@@ -99,4 +102,23 @@ async fn usage_is_measured_for_the_tree() {
         result.cpu
     );
     assert!(result.peak_memory.is_some_and(|peak| peak > 0));
+}
+
+/// A relative work root, like the server's default `--data offload-data`, works at the host's
+/// best tier: T1 bind-mounts the work dir, which needs an absolute path.
+#[tokio::test]
+async fn a_relative_work_root_works_at_the_best_tier() {
+    // A scratch dir under the current directory, named relative to it, as a user would.
+    let dir = tempfile::tempdir_in(".").expect("temp dir");
+    let cwd = std::env::current_dir().expect("cwd");
+    let relative = PathBuf::from(dir.path().strip_prefix(&cwd).unwrap_or(dir.path()));
+    assert!(relative.is_relative(), "{relative:?}");
+    let sandbox = Sandbox::new(SandboxConfig {
+        work_root: relative.join("work"),
+        ..SandboxConfig::default()
+    })
+    .expect("sandbox");
+    let result = sandbox.run(sh("echo ok"), CancellationToken::new()).await;
+    assert_eq!(result.termination, Termination::Exited(0), "{result:?}");
+    assert_eq!(text(&result.stdout), "ok\n");
 }
