@@ -39,6 +39,8 @@ pub(crate) struct ChildPlan {
     pub(crate) exec: ExecPtrs,
     /// The uid and gid the job runs as, when the worker is root.
     pub(crate) ids: Option<(u32, u32)>,
+    /// The nice value the job runs at.
+    pub(crate) nice: c_int,
     /// The run cgroup's `cgroup.procs` descriptors the job joins first, -1 when unused (below T2).
     pub(crate) cgroup_procs: [RawFd; crate::cgroup_run::MAX_PROCS],
     /// The isolation to set up; `None` at T0.

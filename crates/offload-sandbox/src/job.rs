@@ -52,6 +52,8 @@ pub(crate) enum Step {
     Cgroup = 10,
     /// Moving the progress pipe to its descriptor number.
     Progress = 11,
+    /// Lowering the job's CPU priority.
+    Nice = 12,
 }
 
 /// Encodes a failed step and its errno, with `detail` (such as a mount index) added to the step.
@@ -126,6 +128,7 @@ fn prepare(plan: &ChildPlan) -> Result<(), i32> {
     plan.rlimits
         .apply()
         .map_err(|err| failure(Step::Rlimits, 0, &err))?;
+    renice(plan.nice).map_err(|err| failure(Step::Nice, 0, &err))?;
     if let Some(isolation) = &plan.isolation {
         return isolation.apply(plan.ids);
     }
@@ -133,6 +136,16 @@ fn prepare(plan: &ChildPlan) -> Result<(), i32> {
         crate::isolate::drop_ids(uid, gid).map_err(|err| failure(Step::Ids, 0, &err))?;
     }
     rustix::thread::set_no_new_privs(true).map_err(|err| failure(Step::NoNewPrivs, 0, &err.into()))
+}
+
+/// Lowers the job's CPU priority to `nice`, or keeps the worker's own when that is lower still:
+/// raising a priority would need a privilege the worker may not have.
+fn renice(nice: c_int) -> io::Result<()> {
+    // SAFETY: getpriority and setpriority have no memory-safety preconditions; 0 names this
+    // process. getpriority returns the nice value itself, so -1 is a value, not an error, here.
+    let current = unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) };
+    crate::init::check(unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, nice.max(current)) })
+        .map(drop)
 }
 
 /// Moves the job into the run's cgroup before it does anything else, so that every process it

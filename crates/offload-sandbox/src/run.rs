@@ -117,6 +117,7 @@ impl Sandbox {
             spec,
             workdir: workdir.path(),
             env_allow: &self.config.env_allow,
+            nice: self.config.job_nice,
             ids: run.ids,
             t1: match run.tier {
                 Tier::T0 => None,

@@ -40,6 +40,10 @@ pub struct SandboxConfig {
     pub run_uid_base: u32,
     /// Number of uids in that pool, which bounds concurrent runs.
     pub run_uid_count: u32,
+    /// The nice value jobs run at, 0 to 19. Above the worker's own, so that busy jobs yield the
+    /// CPU to the worker's event loop, which must keep answering while they run. A job cannot
+    /// lower it again.
+    pub job_nice: i32,
 }
 
 impl Default for SandboxConfig {
@@ -55,6 +59,7 @@ impl Default for SandboxConfig {
             tmp_size: 64 << 20,
             run_uid_base: 1_900_000_000,
             run_uid_count: 1024,
+            job_nice: 10,
         }
     }
 }
@@ -166,6 +171,12 @@ fn check_numbers(config: &SandboxConfig) -> Result<(), SandboxError> {
         field: field.into(),
         problem,
     };
+    if !(0..=19).contains(&config.job_nice) {
+        return Err(invalid(
+            "job_nice",
+            format!("{} is outside the range 0 to 19", config.job_nice),
+        ));
+    }
     if config.tmp_size < 4096 {
         return Err(invalid(
             "tmp_size",

@@ -58,6 +58,8 @@ pub(crate) struct Launch<'a> {
     pub(crate) env_allow: &'a [String],
     /// The uid and gid the job runs as, when the worker is root.
     pub(crate) ids: Option<(u32, u32)>,
+    /// The nice value the job runs at.
+    pub(crate) nice: i32,
     /// T1 resources, when the run gets T1.
     pub(crate) t1: Option<&'a T1Resources>,
     /// The run's cgroup, when the run gets T2.
@@ -92,6 +94,7 @@ pub(crate) fn spawn(launch: &Launch<'_>) -> Result<Spawned, String> {
         cgroup_procs: launch.cgroup.map_or([-1; MAX_PROCS], RunCgroup::procs_fds),
         exec: exec.ptrs(),
         ids: launch.ids,
+        nice: launch.nice,
         isolation: launch
             .t1
             .map(|t1| t1.plan(&workdir, launch.spec.network == Network::Host)),
@@ -219,6 +222,7 @@ fn step_error(launch: &Launch<'_>, step: u8, err: &io::Error) -> String {
         9 => "install the seccomp filter".to_owned(),
         10 => "join the run's cgroup".to_owned(),
         11 => format!("pass the progress pipe as descriptor {PROGRESS_FD}"),
+        12 => "lower the job's CPU priority".to_owned(),
         n if n >= mount => match launch.t1 {
             Some(t1) => format!("mount {}", t1.describe_op(n - mount)),
             None => format!("mount step {}", n - mount),

@@ -31,6 +31,10 @@ pub struct SandboxFlags {
     /// Let jobs ask for network "host".
     #[arg(long)]
     pub allow_host_network: bool,
+    /// The nice value jobs run at (0–19); above the server's own, so that busy jobs never
+    /// starve its event loop.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(i32).range(0..=19))]
+    pub job_nice: i32,
 }
 
 impl SandboxFlags {
@@ -45,6 +49,7 @@ impl SandboxFlags {
             }),
             allow_isolation_none: self.allow_isolation_none,
             allow_host_network: self.allow_host_network,
+            job_nice: self.job_nice,
             ..SandboxConfig::default()
         };
         let sandbox = Sandbox::new(config).context("cannot prepare the sandbox")?;

@@ -100,19 +100,33 @@ async fn the_job_runs_in_its_own_session() {
     // session whose leader is outside its pid namespace, so the id reads as 0,
     // and rustix asserts that a pid is positive.
     let stat = std::fs::read_to_string("/proc/self/stat").expect("read /proc/self/stat");
-    let our_session = session_field(&stat);
+    let our_session = stat_field(&stat, 6);
     assert_ne!(job_session, our_session);
     assert!(job_session > 0, "the job leads a session in our namespace");
 }
 
-/// Field 6 of `/proc/<pid>/stat`, counted after the parenthesised command
-/// name, which may itself contain spaces.
-fn session_field(stat: &str) -> i32 {
+/// Field `n` (counted from 1) of a `/proc/<pid>/stat` line, found after the parenthesised
+/// command name, which may itself contain spaces.
+fn stat_field(stat: &str, n: usize) -> i32 {
     let after_comm = &stat[stat.rfind(')').expect("comm") + 2..];
     after_comm
         .split(' ')
-        .nth(3)
-        .expect("session field")
+        .nth(n - 3)
+        .expect("stat field")
         .parse()
-        .expect("session id")
+        .expect("a number")
+}
+
+/// Jobs run at the configured nice value (10 by default), so busy jobs yield the CPU to the
+/// worker's event loop; the job cannot take the priority back.
+#[tokio::test]
+async fn jobs_run_niced_and_cannot_renice_back() {
+    let fx = Fixture::new();
+    let script = "cut -d' ' -f19 /proc/self/stat; renice -n 0 -p $$ >/dev/null 2>&1; \
+                  cut -d' ' -f19 /proc/self/stat";
+    let result = fx.run(sh(script)).await;
+    // A worker that is itself niced past 10 keeps its jobs at its own value.
+    let stat = std::fs::read_to_string("/proc/self/stat").expect("read /proc/self/stat");
+    let nice = stat_field(&stat, 19).max(10);
+    assert_eq!(text(&result.stdout), format!("{nice}\n{nice}\n"));
 }
