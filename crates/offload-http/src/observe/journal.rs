@@ -54,9 +54,15 @@ impl Entry {
     }
 }
 
+/// How many live events a job's followers may fall behind before they lag.
+const LIVE_PER_JOB: usize = 4096;
+
+/// Live channels kept before those without followers are swept.
+const LIVE_SWEEP: usize = 1024;
+
 /// What a new stream starts from: a live feed and everything kept after a point.
 pub(crate) struct Replay {
-    /// Every later event, in order.
+    /// Every later event of the job, in order.
     pub(crate) live: broadcast::Receiver<Arc<Entry>>,
     /// Kept events of the job after the requested id.
     pub(crate) kept: Vec<Arc<Entry>>,
@@ -70,13 +76,16 @@ pub(crate) struct Replay {
 pub(crate) struct Journal {
     config: JournalConfig,
     inner: Mutex<Inner>,
-    live: broadcast::Sender<Arc<Entry>>,
 }
 
 #[derive(Default)]
 struct Inner {
     head: u64,
     jobs: HashMap<JobId, Ring>,
+    /// One live channel per followed job. A stream wakes only for its own job's events,
+    /// so a hundred followers of a thousand busy jobs cost a hundred wake-ups, not a
+    /// hundred for every event of every job.
+    live: HashMap<JobId, broadcast::Sender<Arc<Entry>>>,
     /// Job ids in the order they were last touched, oldest first; may hold stale
     /// duplicates, which eviction skips by checking `Ring::touched`.
     order: VecDeque<(JobId, u64)>,
@@ -96,7 +105,6 @@ impl Journal {
         Journal {
             config,
             inner: Mutex::new(Inner::default()),
-            live: broadcast::channel(16_384).0,
         }
     }
 
@@ -111,13 +119,13 @@ impl Journal {
         });
         inner.keep(&self.config, entry.clone());
         // Sending under the lock keeps the live order equal to the id order.
-        let _ = self.live.send(entry);
+        inner.send_live(entry);
     }
 
     /// Subscribes to live events and takes the kept events of `job` after `after`.
     pub(crate) fn replay(&self, job: JobId, after: Option<u64>) -> Replay {
-        let inner = self.inner.lock();
-        let live = self.live.subscribe();
+        let mut inner = self.inner.lock();
+        let live = inner.follow(job);
         let after = after.unwrap_or(inner.head);
         let (kept, complete) = match inner.jobs.get(&job) {
             Some(ring) => (
@@ -140,6 +148,27 @@ impl Journal {
 }
 
 impl Inner {
+    /// A receiver of `job`'s live events, sweeping channels nobody follows any more.
+    fn follow(&mut self, job: JobId) -> broadcast::Receiver<Arc<Entry>> {
+        if self.live.len() >= LIVE_SWEEP {
+            self.live.retain(|_, sender| sender.receiver_count() > 0);
+        }
+        let sender = self.live.entry(job);
+        sender
+            .or_insert_with(|| broadcast::channel(LIVE_PER_JOB).0)
+            .subscribe()
+    }
+
+    /// Sends an event to its job's followers; a channel whose followers are all gone is dropped.
+    fn send_live(&mut self, entry: Arc<Entry>) {
+        let job = entry.job;
+        if let Some(sender) = self.live.get(&job)
+            && sender.send(entry).is_err()
+        {
+            self.live.remove(&job);
+        }
+    }
+
     fn keep(&mut self, config: &JournalConfig, entry: Arc<Entry>) {
         let (job, seq) = (entry.job, entry.seq);
         let ring = self.jobs.entry(job).or_default();
@@ -181,6 +210,27 @@ mod tests {
             id,
             state: WireState::Running,
         }
+    }
+
+    #[test]
+    fn a_follower_is_woken_only_by_its_own_job() {
+        let journal = Journal::new(JournalConfig::default());
+        let mut one = journal.replay(JobId(1), None).live;
+        journal.push(JobId(2), state(2));
+        journal.push(JobId(1), state(1));
+        assert_eq!(one.try_recv().expect("job 1's event").job, JobId(1));
+        assert!(
+            one.try_recv().is_err(),
+            "job 2's event never reached job 1's follower"
+        );
+    }
+
+    #[test]
+    fn a_job_nobody_follows_any_more_loses_its_channel() {
+        let journal = Journal::new(JournalConfig::default());
+        drop(journal.replay(JobId(1), None));
+        journal.push(JobId(1), state(1));
+        assert!(journal.inner.lock().live.is_empty());
     }
 
     #[test]
