@@ -113,7 +113,8 @@ def bench_stream(binary, jobs, followers, tier):
     spec = {"command": ["perl", "-e", script], "timeout": "120s"}
     with Server(binary, ["--workers", str(jobs), "--max-tier", tier]) as server:
         submit_batch(server, [spec] * jobs)
-        ids = [j["id"] for j in server.json("GET", f"/v1/jobs?limit={min(followers, 500)}")["jobs"]]
+        ids = [j["id"] for j in server.json("GET", f"/v1/jobs?limit={min(followers, 500)}")["jobs"]] \
+            if followers else []
         stop, counts = threading.Event(), {}
         threads = [threading.Thread(target=follow_sse, args=(server, i, stop, counts), daemon=True) for i in ids]
         for t in threads:

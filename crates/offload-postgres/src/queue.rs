@@ -1,8 +1,8 @@
 //! Queues: their settings (pause, concurrency) and their job counts.
 //!
-//! The counts are a `GROUP BY` over the `jobs_queue_state` index. That reads one
-//! index entry per job, which is fine for an operator's listing but is not what
-//! metrics should poll; counters belong in the engine.
+//! The counts cover the live states only (queued, scheduled, running), read through
+//! the state index, so listing queues costs the same however long the history is;
+//! finished jobs are counted by the engine's metrics instead.
 
 use std::collections::BTreeMap;
 
@@ -29,7 +29,8 @@ pub(crate) async fn list<C: GenericClient>(client: &C) -> DbResult<Vec<QueueInfo
     }
     let counts = sql::query(
         client,
-        "SELECT queue, state, count(*) FROM jobs GROUP BY queue, state",
+        "SELECT queue, state, count(*) FROM jobs \
+         WHERE state IN ('queued', 'scheduled', 'running') GROUP BY queue, state",
         &[],
     )
     .await?;
@@ -67,7 +68,8 @@ pub(crate) async fn update<C: GenericClient>(
     let mut info = settings(&row)?;
     let counts = sql::query(
         client,
-        "SELECT state, count(*) FROM jobs WHERE queue = $1 GROUP BY state",
+        "SELECT state, count(*) FROM jobs \
+         WHERE queue = $1 AND state IN ('queued', 'scheduled', 'running') GROUP BY state",
         &[&name.as_str()],
     )
     .await?;

@@ -1,8 +1,8 @@
 //! Queues: their settings (pause, concurrency) and their job counts.
 //!
-//! The counts are a `GROUP BY` over the covering `jobs_queue_state` index. That
-//! reads one index entry per job, which is fine for an operator's listing but is
-//! not what metrics should poll; counters belong in the engine.
+//! The counts cover the live states only (queued, scheduled, running), read through
+//! the state index, so listing queues costs the same however long the history is;
+//! finished jobs are counted by the engine's metrics instead.
 
 use std::collections::BTreeMap;
 
@@ -16,7 +16,8 @@ use crate::error::{DbError, DbResult};
 pub(crate) fn list(conn: &Connection) -> DbResult<Vec<QueueInfo>> {
     let mut infos = settings(conn, None)?;
     let mut stmt = conn.prepare_cached(
-        "SELECT queue, state, count(*) FROM jobs INDEXED BY jobs_queue_state GROUP BY queue, state",
+        "SELECT queue, state, count(*) FROM jobs INDEXED BY jobs_state \
+         WHERE state IN ('queued', 'scheduled', 'running') GROUP BY queue, state",
     )?;
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
@@ -54,7 +55,8 @@ fn info(conn: &Connection, name: &QueueName) -> DbResult<QueueInfo> {
         .remove(name.as_str())
         .ok_or_else(|| DbError::Corrupt(format!("queue {name} vanished")))?;
     let mut stmt = conn.prepare_cached(
-        "SELECT state, count(*) FROM jobs INDEXED BY jobs_queue_state WHERE queue = ?1 GROUP BY state",
+        "SELECT state, count(*) FROM jobs INDEXED BY jobs_queue_state \
+         WHERE queue = ?1 AND state IN ('queued', 'scheduled', 'running') GROUP BY state",
     )?;
     let mut rows = stmt.query([name.as_str()])?;
     while let Some(row) = rows.next()? {

@@ -170,7 +170,9 @@ pub struct QueueInfo {
     pub paused: bool,
     /// The most jobs of this queue that may run at once, across all workers.
     pub concurrency: Option<u32>,
-    /// Jobs per state; states with no jobs are absent.
+    /// Live jobs per state (queued, scheduled, running); states with no jobs are
+    /// absent. Finished jobs are history: the engine's metrics count them, so that
+    /// listing queues never scans it.
     pub counts: BTreeMap<StateName, u64>,
 }
 

@@ -179,7 +179,8 @@ pub struct QueueResponse {
     pub paused: bool,
     /// The most of its jobs that may run at once; absent means no limit.
     pub concurrency: Option<u32>,
-    /// Jobs per state; states with no jobs are absent.
+    /// Live jobs per state (`queued`, `scheduled`, `running`); states with no jobs are
+    /// absent. Finished jobs are counted in `/metrics` and `/v1/stats`.
     pub counts: BTreeMap<String, u64>,
 }
 
