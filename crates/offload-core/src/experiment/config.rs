@@ -34,6 +34,8 @@ pub mod bounds {
     pub const OVERFLOW_SIGNATURE: &str = "overflow";
     /// The most differing fields or lines a mismatch names.
     pub const MAX_FIELDS: usize = 10;
+    /// How long the per-minute match counts are kept.
+    pub const HISTORY: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
 }
 
 /// An experiment's name: 1 to 64 characters of `[A-Za-z0-9_.-]`, so that it is

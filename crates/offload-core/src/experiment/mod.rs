@@ -19,6 +19,7 @@ mod config;
 mod error;
 pub mod latency;
 mod observation;
+mod reservoir;
 
 #[cfg(test)]
 mod tests;
@@ -27,4 +28,5 @@ pub use compare::{Comparator, Mismatch, Verdict};
 pub use config::{Comparison, ExperimentConfig, ExperimentName, ExperimentUpdate, bounds};
 pub use error::ExperimentError;
 pub use latency::LatencyHistogram;
-pub use observation::{Candidate, Observation, Observed};
+pub use observation::{CONTROL, Candidate, Observation, Observed};
+pub use reservoir::reservoir_slot;

@@ -257,3 +257,22 @@ fn latency_buckets_grow_by_a_fifth_and_percentiles_land_within_them() {
     near(0.99, 99.0);
     assert_eq!(histogram.total(), 100);
 }
+
+#[test]
+fn the_reservoir_keeps_the_first_cap_then_replaces_with_falling_odds() {
+    assert_eq!(reservoir_slot(1, 3, 0.99), Some(0));
+    assert_eq!(reservoir_slot(3, 3, 0.99), Some(2));
+    // The 4th of a cap of 3 is kept when the draw lands in the first 3/4.
+    assert_eq!(reservoir_slot(4, 3, 0.0), Some(0));
+    assert_eq!(reservoir_slot(4, 3, 0.74), Some(2));
+    assert_eq!(reservoir_slot(4, 3, 0.75), None);
+    assert_eq!(reservoir_slot(1000, 3, 0.5), None);
+    assert_eq!(reservoir_slot(1000, 3, 0.002), Some(2));
+    assert_eq!(reservoir_slot(10, 3, 1.0), None);
+    assert_eq!(reservoir_slot(0, 3, 0.1), None);
+    // Over many mismatches, the number kept is the cap.
+    let kept = (1..=10_000u64)
+        .filter(|n| reservoir_slot(*n, 5, (*n as f64 * 0.618_034).fract()).is_some())
+        .count();
+    assert!(kept < 200, "{kept}");
+}
