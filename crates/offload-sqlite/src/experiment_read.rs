@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use offload_core::Timestamp;
 use offload_core::experiment::{
-    CONTROL, Candidate, Comparison, ExperimentConfig, ExperimentName, LatencyHistogram,
+    Candidate, Comparison, ExperimentConfig, ExperimentName, LatencyHistogram,
 };
 use offload_store::{
     BehaviourLatency, ExperimentQuery, ExperimentReport, ExperimentSummary, MinuteCounts,
@@ -24,7 +24,10 @@ const SUMMARY_COLUMNS: &str = "name, enabled, percent, comparison, normalize, ca
      matched, mismatched, created_at, last_seen_at";
 
 /// One experiment's settings, or `None`.
-pub(crate) fn config(conn: &Connection, name: &ExperimentName) -> DbResult<Option<ExperimentConfig>> {
+pub(crate) fn config(
+    conn: &Connection,
+    name: &ExperimentName,
+) -> DbResult<Option<ExperimentConfig>> {
     Ok(summaries(conn, Some(name))?.pop().map(|s| s.config))
 }
 
@@ -131,21 +134,7 @@ fn latency(conn: &Connection, name: &str) -> DbResult<Vec<BehaviourLatency>> {
         let histogram = histograms.entry(row.get(0)?).or_default();
         histogram.counts.insert(row.get(1)?, row.get(2)?);
     }
-    Ok(control_first(histograms))
-}
-
-/// The histograms as a list: the control first, then candidates by name.
-pub(crate) fn control_first(
-    mut histograms: BTreeMap<String, LatencyHistogram>,
-) -> Vec<BehaviourLatency> {
-    let control = histograms.remove(CONTROL).map(|histogram| BehaviourLatency {
-        behaviour: CONTROL.to_owned(),
-        histogram,
-    });
-    let candidates = histograms
-        .into_iter()
-        .map(|(behaviour, histogram)| BehaviourLatency { behaviour, histogram });
-    control.into_iter().chain(candidates).collect()
+    Ok(BehaviourLatency::control_first(histograms))
 }
 
 fn samples(conn: &Connection, name: &str, limit: usize) -> DbResult<Vec<StoredMismatch>> {

@@ -8,9 +8,12 @@
 //! read in an [`ExperimentReport`] costs the same however many observations
 //! there were.
 
+use std::collections::BTreeMap;
+
 use offload_core::Timestamp;
 use offload_core::experiment::{
-    Candidate, ExperimentConfig, ExperimentName, LatencyHistogram, Observation, Observed, Verdict,
+    CONTROL, Candidate, ExperimentConfig, ExperimentName, LatencyHistogram, Observation, Observed,
+    Verdict,
 };
 use serde_json::{Map, Value};
 
@@ -142,4 +145,24 @@ pub struct StoredMismatch {
 /// The minute bucket that `at` falls in.
 pub fn minute_of(at: Timestamp) -> Timestamp {
     Timestamp(at.0.div_euclid(60_000) * 60_000)
+}
+
+impl BehaviourLatency {
+    /// Histograms keyed by behaviour, as a report lists them: the control
+    /// first, then candidates by name.
+    pub fn control_first(mut histograms: BTreeMap<String, LatencyHistogram>) -> Vec<Self> {
+        let control = histograms
+            .remove(CONTROL)
+            .map(|histogram| BehaviourLatency {
+                behaviour: CONTROL.to_owned(),
+                histogram,
+            });
+        let candidates = histograms
+            .into_iter()
+            .map(|(behaviour, histogram)| BehaviourLatency {
+                behaviour,
+                histogram,
+            });
+        control.into_iter().chain(candidates).collect()
+    }
 }

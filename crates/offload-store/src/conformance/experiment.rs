@@ -59,7 +59,10 @@ fn record(tag: u64, verdict: Verdict, at: Timestamp, draw: f64) -> ObservationRe
 }
 
 async fn report<S: Store>(store: &S, since: Timestamp) -> ExperimentReport {
-    let query = ExperimentQuery { since, samples: 100 };
+    let query = ExperimentQuery {
+        since,
+        samples: 100,
+    };
     store
         .experiment_get(&name("e"), &query)
         .await
@@ -222,7 +225,11 @@ pub async fn latency_is_kept_per_behaviour<S: Store>(store: &S) {
     assert_eq!(names, vec!["control", "new"]);
     let p50 = |i: usize| report.latency[i].histogram.percentile(0.5).unwrap();
     assert!((p50(0) / 10.0 - 1.0).abs() < 0.11, "control p50 {}", p50(0));
-    assert!((p50(1) / 40.0 - 1.0).abs() < 0.11, "candidate p50 {}", p50(1));
+    assert!(
+        (p50(1) / 40.0 - 1.0).abs() < 0.11,
+        "candidate p50 {}",
+        p50(1)
+    );
     assert_eq!(report.latency[1].histogram.total(), 20);
 }
 
@@ -274,7 +281,10 @@ pub async fn update_upserts_and_trims_the_reservoir<S: Store>(store: &S) {
         enabled: Some(false),
         ..ExperimentUpdate::default()
     };
-    let config = store.experiment_update(&name("e"), &ramp, T0).await.unwrap();
+    let config = store
+        .experiment_update(&name("e"), &ramp, T0)
+        .await
+        .unwrap();
     assert_eq!((config.percent, config.enabled), (12.5, false));
     assert_eq!(config.comparison, Comparison::Json);
     let change = ExperimentUpdate {
@@ -308,6 +318,28 @@ pub async fn update_upserts_and_trims_the_reservoir<S: Store>(store: &S) {
         .await
         .unwrap();
     assert_eq!(report(store, T0).await.samples.len(), 2);
+}
+
+/// Records made at once are all counted, and the reservoir still holds at
+/// most its cap: on a shared store, each record sees the counts of the others.
+pub async fn concurrent_records_count_exactly<S: Store>(store: &S) {
+    let records = (0..24u64).map(|i| {
+        let verdict = if i % 3 == 0 {
+            Verdict::Match
+        } else {
+            differs("a")
+        };
+        store.experiment_record(record(i, verdict, at(1), 0.0))
+    });
+    let done = futures::future::join_all(records).await;
+    assert!(done.iter().all(Result::is_ok), "{done:?}");
+    let report = report(store, minute_of(T0)).await;
+    assert_eq!((report.summary.matched, report.summary.mismatched), (8, 16));
+    assert_eq!(report.signatures[0].count, 16);
+    let minute = &report.minutes[0];
+    assert_eq!((minute.matched, minute.mismatched), (8, 16));
+    assert_eq!(report.samples.len(), 5, "the default cap");
+    assert_eq!(report.latency[0].histogram.total(), 24);
 }
 
 /// An unknown experiment has no report.

@@ -101,6 +101,7 @@ macro_rules! conformance_tests {
                 signatures_past_the_limit_count_as_overflow,
                 old_minutes_are_dropped,
                 update_upserts_and_trims_the_reservoir,
+                concurrent_records_count_exactly,
                 get_unknown_is_none,
             ],
         }
