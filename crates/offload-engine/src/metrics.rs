@@ -39,6 +39,15 @@ pub struct OpLabel {
     pub op: String,
 }
 
+/// Labels naming an experiment and what became of one observation.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ExperimentLabels {
+    /// The experiment.
+    pub experiment: String,
+    /// `match`, `mismatch`, `disabled` or `sampled_out`.
+    pub result: String,
+}
+
 /// The engine's metrics.
 #[derive(Debug, Clone)]
 pub struct Metrics {
@@ -62,6 +71,9 @@ pub struct Metrics {
     pub busy: Gauge,
     /// `offload_store_seconds{op}`: latency of store calls.
     pub store: Family<OpLabel, Histogram>,
+    /// `offload_experiment_observations_total{experiment,result}`: observations
+    /// published to the server or made by shadow jobs, by what became of them.
+    pub experiment_observations: Family<ExperimentLabels, Counter>,
     /// Wait and run times and outcomes of the last hour, for `/v1/stats`; not exported.
     pub recent: Arc<recent::Recent>,
 }
@@ -84,6 +96,7 @@ impl Default for Metrics {
             slots: Gauge::default(),
             busy: Gauge::default(),
             store: Family::new_with_constructor(latency_buckets),
+            experiment_observations: Family::default(),
             recent: Arc::default(),
         }
     }
@@ -142,6 +155,20 @@ impl Metrics {
             "Store call latency",
             self.store.clone(),
         );
+        registry.register(
+            "offload_experiment_observations",
+            "Experiment observations, by result",
+            self.experiment_observations.clone(),
+        );
+    }
+
+    /// Counts one observation of `experiment` as `result`.
+    pub fn experiment_observed(&self, experiment: &str, result: &str) {
+        let labels = ExperimentLabels {
+            experiment: experiment.to_owned(),
+            result: result.to_owned(),
+        };
+        self.experiment_observations.get_or_create(&labels).inc();
     }
 
     pub(crate) fn queue(queue: &offload_core::QueueName) -> QueueLabel {

@@ -7,6 +7,7 @@ mod bad_input;
 mod client;
 mod dead;
 mod events;
+mod experiments;
 mod fixture;
 mod jobs;
 mod list;
