@@ -57,7 +57,11 @@ pub(crate) async fn experiment_publish(
     let comparator = Comparator::new(&config)
         .map_err(|e| ApiError::Internal(format!("stored settings of {name}: {e}")))?;
     let verdicts = comparator.judge(&observation);
-    let names: Vec<String> = observation.candidates.iter().map(|c| c.name.clone()).collect();
+    let names: Vec<String> = observation
+        .candidates
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
     let record = ObservationRecord {
         experiment: name.clone(),
         observation,
@@ -66,7 +70,11 @@ pub(crate) async fn experiment_publish(
         draw: rand::random(),
     };
     let recorded = state.engine.store().experiment_record(record).await?;
-    let result = if recorded.matched { "match" } else { "mismatch" };
+    let result = if recorded.matched {
+        "match"
+    } else {
+        "mismatch"
+    };
     metrics.experiment_observed(name.as_str(), result);
     let candidates = names.into_iter().zip(&verdicts).map(verdict_body).collect();
     Ok(Json(ResultResponse {
@@ -137,13 +145,17 @@ pub(crate) async fn experiment_get(
         samples: samples as usize,
     };
     let report = state.engine.store().experiment_get(&name, &query).await?;
-    let report = report.ok_or_else(|| ApiError::NotFound(format!("experiment {name} not found")))?;
+    let report =
+        report.ok_or_else(|| ApiError::NotFound(format!("experiment {name} not found")))?;
     Ok(Json(ExperimentReportResponse::from(&report)))
 }
 
 fn bounded(field: &str, value: u32, max: u32) -> Result<u32, ApiError> {
     if value > max {
-        return Err(ApiError::invalid(field, format!("{value} is over the limit of {max}")));
+        return Err(ApiError::invalid(
+            field,
+            format!("{value} is over the limit of {max}"),
+        ));
     }
     Ok(value)
 }

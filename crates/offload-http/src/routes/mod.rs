@@ -26,7 +26,8 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 pub(crate) use self::{
-    dead::*, events::*, experiments::*, jobs::*, meta::*, output::*, queues::*, stats::*, submit::*, tasks::*,
+    dead::*, events::*, experiments::*, jobs::*, meta::*, output::*, queues::*, stats::*,
+    submit::*, tasks::*,
 };
 
 /// An HTTP method the API uses.
@@ -126,7 +127,12 @@ fn table() -> Vec<Entry> {
         entry(Get, "/v1/experiments", Token, experiment_list),
         entry(Get, "/v1/experiments/{name}", Token, experiment_get),
         entry(Put, "/v1/experiments/{name}", Token, experiment_update),
-        entry(Post, "/v1/experiments/{name}/results", Token, experiment_publish),
+        entry(
+            Post,
+            "/v1/experiments/{name}/results",
+            Token,
+            experiment_publish,
+        ),
     ]
 }
 

@@ -14,6 +14,7 @@ mod list;
 mod observe;
 mod openapi;
 mod openmetrics;
+mod publisher;
 mod queues;
 mod resume;
 mod tasks;
