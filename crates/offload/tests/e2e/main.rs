@@ -5,5 +5,6 @@ mod cli;
 mod cluster;
 mod cluster_support;
 mod crash;
+mod experiments;
 mod logs;
 mod support;
