@@ -97,7 +97,7 @@ impl std::fmt::Debug for HttpPublisher {
 impl HttpPublisher {
     /// Starts the posting thread. Fails only for a URL that is not `http(s)://`,
     /// a zero-sized queue, or a thread that cannot start.
-    pub fn start(config: HttpPublisherConfig) -> Result<HttpPublisher, PublishError> {
+    pub fn start(config: &HttpPublisherConfig) -> Result<HttpPublisher, PublishError> {
         let bad = |message: String| PublishError { message };
         let base =
             Url::parse(&config.url).map_err(|e| bad(format!("url {:?}: {e}", config.url)))?;
@@ -115,7 +115,7 @@ impl HttpPublisher {
             stats: watch::channel(HttpPublisherStats::default()).0,
             last_error: Mutex::new(None),
         });
-        let worker = Worker::new(&config, Arc::clone(&shared))?;
+        let worker = Worker::new(config, Arc::clone(&shared))?;
         std::thread::Builder::new()
             .name("offload-experiment-http".to_owned())
             .spawn(move || worker.run(receiver))

@@ -28,7 +28,7 @@ pub fn bucket(ms: f64) -> u16 {
 }
 
 /// The value a bucket stands for, in milliseconds: the geometric middle of its
-/// bounds (half of [`FIRST_MS`] for bucket 0).
+/// bounds (5 µs for bucket 0, which holds everything under 10 µs).
 pub fn value(bucket: u16) -> f64 {
     if bucket == 0 {
         return FIRST_MS / 2.0;

@@ -72,7 +72,7 @@ fn top_fields(signatures: &[SignatureCount]) -> Vec<FieldCountBody> {
         })
         .collect();
     // Stable, so equal counts stay in field order.
-    fields.sort_by(|a, b| b.count.cmp(&a.count));
+    fields.sort_by_key(|f| std::cmp::Reverse(f.count));
     fields.truncate(TOP_FIELDS);
     fields
 }

@@ -8,11 +8,14 @@ use crate::fixture::{Fixture, Reply, Setup, TOKEN};
 use crate::openmetrics::parse;
 
 fn result(control: Value, candidate: Value) -> Value {
-    json!({
-        "control": {"value": control, "error": null, "duration_ms": 10.0},
-        "candidates": [{"name": "new", "value": candidate, "error": null, "duration_ms": 30.0}],
+    let mut body = json!({
+        "control": {"error": null, "duration_ms": 10.0},
+        "candidates": [{"name": "new", "error": null, "duration_ms": 30.0}],
         "context": {"user": 7},
-    })
+    });
+    body["control"]["value"] = control;
+    body["candidates"][0]["value"] = candidate;
+    body
 }
 
 async fn publish(fx: &Fixture, name: &str, body: Value) -> Reply {

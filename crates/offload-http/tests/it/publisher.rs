@@ -19,7 +19,7 @@ fn publisher(url: &str, queue: usize) -> Arc<HttpPublisher> {
         queue,
         ..HttpPublisherConfig::default()
     };
-    Arc::new(HttpPublisher::start(config).expect("a valid config"))
+    Arc::new(HttpPublisher::start(&config).expect("a valid config"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -134,6 +134,6 @@ fn a_bad_url_is_refused_at_start() {
         url: "ftp://example".into(),
         ..HttpPublisherConfig::default()
     };
-    let err = HttpPublisher::start(config).unwrap_err();
+    let err = HttpPublisher::start(&config).unwrap_err();
     assert!(err.message.contains("http://"), "{err}");
 }
