@@ -8,6 +8,7 @@
 //! them to wire types.
 
 pub mod dedupe;
+pub mod experiment;
 pub mod id;
 pub mod job;
 pub mod manifest;

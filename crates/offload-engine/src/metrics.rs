@@ -39,6 +39,15 @@ pub struct OpLabel {
     pub op: String,
 }
 
+/// Labels naming an experiment and what became of one observation.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ExperimentLabels {
+    /// The experiment.
+    pub experiment: String,
+    /// `match`, `mismatch`, `disabled` or `sampled_out`.
+    pub result: String,
+}
+
 /// The engine's metrics.
 #[derive(Debug, Clone)]
 pub struct Metrics {
@@ -66,6 +75,9 @@ pub struct Metrics {
     pub progress_malformed: Family<QueueLabel, Counter>,
     /// `offload_progress_dropped_total{queue}`: progress updates a flood made the rate cap drop.
     pub progress_dropped: Family<QueueLabel, Counter>,
+    /// `offload_experiment_observations_total{experiment,result}`: observations
+    /// published to the server or made by shadow jobs, by what became of them.
+    pub experiment_observations: Family<ExperimentLabels, Counter>,
     /// Wait and run times and outcomes of the last hour, for `/v1/stats`; not exported.
     pub recent: Arc<recent::Recent>,
 }
@@ -90,6 +102,7 @@ impl Default for Metrics {
             store: Family::new_with_constructor(latency_buckets),
             progress_malformed: Family::default(),
             progress_dropped: Family::default(),
+            experiment_observations: Family::default(),
             recent: Arc::default(),
         }
     }
@@ -158,6 +171,20 @@ impl Metrics {
             "Progress updates superseded under the rate cap",
             self.progress_dropped.clone(),
         );
+        registry.register(
+            "offload_experiment_observations",
+            "Experiment observations, by result",
+            self.experiment_observations.clone(),
+        );
+    }
+
+    /// Counts one observation of `experiment` as `result`.
+    pub fn experiment_observed(&self, experiment: &str, result: &str) {
+        let labels = ExperimentLabels {
+            experiment: experiment.to_owned(),
+            result: result.to_owned(),
+        };
+        self.experiment_observations.get_or_create(&labels).inc();
     }
 
     pub(crate) fn queue(queue: &offload_core::QueueName) -> QueueLabel {

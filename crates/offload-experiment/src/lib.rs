@@ -38,6 +38,8 @@ mod breaker;
 pub mod diff;
 mod error;
 mod experiment;
+#[cfg(feature = "http")]
+mod http;
 mod lab;
 mod noise;
 mod outcome;
@@ -50,6 +52,8 @@ mod timing;
 pub use breaker::BreakerConfig;
 pub use error::{BuildError, ErrorKind, InternalError, MismatchError, Operation, PublishError};
 pub use experiment::{Experiment, ExperimentBuilder, Mode, Stats};
+#[cfg(feature = "http")]
+pub use http::{HttpPublisher, HttpPublisherConfig, HttpPublisherStats};
 pub use lab::{Lab, LabConfig, ShadowRuntime};
 pub use noise::NoiseConfig;
 pub use outcome::{Outcome, SkipReason};

@@ -159,6 +159,12 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<offload_core::experiment::ExperimentError> for ApiError {
+    fn from(err: offload_core::experiment::ExperimentError) -> ApiError {
+        ApiError::invalid(&err.field, err.problem)
+    }
+}
+
 impl From<EngineError> for ApiError {
     /// Maps an engine error; a batch's index is added by the batch handler, which
     /// knows that it is one.

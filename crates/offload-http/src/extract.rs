@@ -2,10 +2,11 @@
 //! one axum rejects before a handler runs, gets the same body with a stable code
 //! and a message that names the field.
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
+use offload_core::experiment::ExperimentName;
 use offload_core::{JobId, QueueName};
 use serde::de::DeserializeOwned;
 
@@ -29,6 +30,29 @@ impl<T: DeserializeOwned> FromRequest<AppState> for WireJson<T> {
             }
         })?;
         parse_json(&bytes).map(WireJson)
+    }
+}
+
+/// A JSON body of a published experiment result, held to the smaller
+/// `HttpConfig::experiment_body_limit`: results arrive from many services at
+/// once, and each is stored whole when it is a mismatch.
+#[derive(Debug, Clone)]
+pub struct ResultJson<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for ResultJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let limit = state.config.experiment_body_limit;
+        let req = req.map(|body| Body::new(http_body_util::Limited::new(body, limit)));
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge { limit }
+            } else {
+                ApiError::InvalidJson(rejection.body_text())
+            }
+        })?;
+        parse_json(&bytes).map(ResultJson)
     }
 }
 
@@ -100,6 +124,24 @@ impl<S: Send + Sync> FromRequestParts<S> for QueuePath {
         QueueName::new(raw)
             .map(QueuePath)
             .map_err(|problem| ApiError::invalid("name", problem))
+    }
+}
+
+/// The `{name}` of an experiment route.
+#[derive(Debug, Clone)]
+pub struct ExperimentPath(pub ExperimentName);
+
+impl<S: Send + Sync> FromRequestParts<S> for ExperimentPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Path(params) = Path::<Vec<(String, String)>>::from_request_parts(parts, state)
+            .await
+            .map_err(|r| ApiError::invalid("name", r.body_text()))?;
+        let raw = path_param(&params, "name")?;
+        ExperimentName::new(raw)
+            .map(ExperimentPath)
+            .map_err(ApiError::from)
     }
 }
 

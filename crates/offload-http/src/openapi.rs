@@ -19,6 +19,7 @@ use crate::routes::*;
         dead_list, dead_retry_one, dead_retry_all, dead_purge,
         queue_list, queue_pause, queue_resume, queue_set_concurrency,
         list_tasks, reload_manifest,
+        experiment_list, experiment_get, experiment_update, experiment_publish,
     ),
     modifiers(&BearerToken),
     security(("bearer" = [])),

@@ -14,6 +14,8 @@ use crate::observe::{ObserveConfig, Observer};
 pub struct HttpConfig {
     /// The largest request body accepted, in bytes; larger bodies get 413.
     pub body_limit: usize,
+    /// The largest published experiment result accepted, in bytes; larger get 413.
+    pub experiment_body_limit: usize,
     /// How long `wait` waits when the request does not say.
     pub default_wait: Duration,
     /// The longest `wait` a request may ask for; longer gets 400.
@@ -31,6 +33,7 @@ impl Default for HttpConfig {
     fn default() -> Self {
         HttpConfig {
             body_limit: 32 << 20,
+            experiment_body_limit: 1 << 20,
             default_wait: Duration::from_secs(30),
             max_wait: Duration::from_secs(300),
             default_page: 100,

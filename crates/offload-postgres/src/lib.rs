@@ -27,6 +27,8 @@ mod config;
 mod connect;
 mod dead;
 mod error;
+mod experiment;
+mod experiment_read;
 mod insert;
 mod leader;
 mod listener;

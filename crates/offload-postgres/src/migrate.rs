@@ -39,6 +39,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0002_attempt_tier",
         sql: include_str!("../migrations/0002_attempt_tier.sql"),
     },
+    Migration {
+        version: 3,
+        name: "0003_experiments",
+        sql: include_str!("../migrations/0003_experiments.sql"),
+    },
 ];
 
 /// The schema version this binary writes.

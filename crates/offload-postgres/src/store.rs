@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use deadpool_postgres::{Client, Pool};
+use offload_core::experiment::{ExperimentConfig, ExperimentName, ExperimentUpdate};
 use offload_core::{CancelOutcome, Job, JobId, QueueName, Timestamp, WorkerId};
 use offload_store::*;
 
@@ -17,7 +18,10 @@ use crate::error::{DbError, DbResult};
 use crate::leader::LeaderSession;
 use crate::listener::Listener;
 use crate::migrate::{Migrated, migrate};
-use crate::{cancel, claim, complete, connect, dead, insert, maintain, queue, read};
+use crate::{
+    cancel, claim, complete, connect, dead, experiment, experiment_read, insert, maintain, queue,
+    read,
+};
 
 /// The scale-out store: any number of offload servers share one PostgreSQL database.
 ///
@@ -210,6 +214,40 @@ impl Store for PostgresStore {
         update: &QueueUpdate,
     ) -> Result<QueueInfo, StoreError> {
         Ok(queue::update(&self.client().await?, name, update).await?)
+    }
+
+    async fn experiment_record(&self, record: ObservationRecord) -> Result<Recorded, StoreError> {
+        let mut client = self.client().await?;
+        Ok(experiment::record(&mut client, &record).await?)
+    }
+
+    async fn experiment_config(
+        &self,
+        name: &ExperimentName,
+    ) -> Result<Option<ExperimentConfig>, StoreError> {
+        Ok(experiment_read::config(&self.client().await?, name).await?)
+    }
+
+    async fn experiment_update(
+        &self,
+        name: &ExperimentName,
+        update: &ExperimentUpdate,
+        now: Timestamp,
+    ) -> Result<ExperimentConfig, StoreError> {
+        let mut client = self.client().await?;
+        Ok(experiment::update(&mut client, name, update, now).await?)
+    }
+
+    async fn experiment_list(&self) -> Result<Vec<ExperimentSummary>, StoreError> {
+        Ok(experiment_read::list(&self.client().await?).await?)
+    }
+
+    async fn experiment_get(
+        &self,
+        name: &ExperimentName,
+        query: &ExperimentQuery,
+    ) -> Result<Option<ExperimentReport>, StoreError> {
+        Ok(experiment_read::get(&self.client().await?, name, query).await?)
     }
 
     async fn leader_attempt_elect(&self, node: &WorkerId) -> Result<bool, StoreError> {

@@ -18,6 +18,8 @@ mod complete;
 mod config;
 mod dead;
 mod error;
+mod experiment;
+mod experiment_read;
 mod insert;
 mod maintain;
 mod migrate;

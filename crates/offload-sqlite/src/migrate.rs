@@ -14,6 +14,7 @@ use crate::error::DbResult;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_init.sql")),
     (2, include_str!("../migrations/0002_attempt_tier.sql")),
+    (3, include_str!("../migrations/0003_experiments.sql")),
 ];
 
 /// The schema version this binary writes.

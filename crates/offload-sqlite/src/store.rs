@@ -8,6 +8,7 @@
 use std::path::Path;
 
 use async_trait::async_trait;
+use offload_core::experiment::{ExperimentConfig, ExperimentName, ExperimentUpdate};
 use offload_core::{CancelOutcome, Job, JobId, QueueName, Timestamp, WorkerId};
 use offload_store::*;
 use rusqlite::Connection;
@@ -16,7 +17,10 @@ use crate::config::SqliteConfig;
 use crate::error::DbResult;
 use crate::readers::Readers;
 use crate::writer::{Writer, WriterStats};
-use crate::{cancel, claim, complete, dead, insert, maintain, migrate, queue, read};
+use crate::{
+    cancel, claim, complete, dead, experiment, experiment_read, insert, maintain, migrate, queue,
+    read,
+};
 
 /// The embedded store: one SQLite file in WAL mode.
 ///
@@ -209,6 +213,49 @@ impl Store for SqliteStore {
         let (name, update) = (name.clone(), update.clone());
         self.writer
             .write(move |conn| queue::update(conn, &name, &update))
+            .await
+    }
+
+    async fn experiment_record(&self, record: ObservationRecord) -> Result<Recorded, StoreError> {
+        self.writer
+            .write(move |conn| experiment::record(conn, &record))
+            .await
+    }
+
+    async fn experiment_config(
+        &self,
+        name: &ExperimentName,
+    ) -> Result<Option<ExperimentConfig>, StoreError> {
+        let name = name.clone();
+        self.readers
+            .read(move |conn| experiment_read::config(conn, &name))
+            .await
+    }
+
+    async fn experiment_update(
+        &self,
+        name: &ExperimentName,
+        update: &ExperimentUpdate,
+        now: Timestamp,
+    ) -> Result<ExperimentConfig, StoreError> {
+        let (name, update) = (name.clone(), update.clone());
+        self.writer
+            .write(move |conn| experiment::update(conn, &name, &update, now))
+            .await
+    }
+
+    async fn experiment_list(&self) -> Result<Vec<ExperimentSummary>, StoreError> {
+        self.readers.read(experiment_read::list).await
+    }
+
+    async fn experiment_get(
+        &self,
+        name: &ExperimentName,
+        query: &ExperimentQuery,
+    ) -> Result<Option<ExperimentReport>, StoreError> {
+        let (name, query) = (name.clone(), *query);
+        self.readers
+            .read(move |conn| experiment_read::get(conn, &name, &query))
             .await
     }
 }

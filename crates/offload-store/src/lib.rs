@@ -10,6 +10,7 @@
 
 mod columns;
 mod error;
+mod experiment;
 mod model;
 mod store;
 
@@ -18,5 +19,6 @@ pub mod conformance;
 
 pub use columns::{CorruptColumn, StateColumns};
 pub use error::{ErrorKind, StoreError};
+pub use experiment::*;
 pub use model::*;
 pub use store::Store;

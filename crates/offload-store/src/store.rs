@@ -1,9 +1,11 @@
 //! The [`Store`] trait: everything the engine and the API need from persistence.
 
 use async_trait::async_trait;
+use offload_core::experiment::{ExperimentConfig, ExperimentName, ExperimentUpdate};
 use offload_core::{CancelOutcome, Job, JobId, QueueName, Timestamp, WorkerId};
 
 use crate::error::StoreError;
+use crate::experiment::*;
 use crate::model::*;
 
 /// Durable job storage. Every method is atomic: it applies whole or not at all.
@@ -87,6 +89,40 @@ pub trait Store: Send + Sync + 'static {
         name: &QueueName,
         update: &QueueUpdate,
     ) -> Result<QueueInfo, StoreError>;
+
+    /// Records one judged observation, creating the experiment with the default
+    /// settings if it is unknown: adds it to the totals, its minute, the latency
+    /// histograms of every behaviour and the count of each mismatch's signature,
+    /// and offers each mismatch to its signature's reservoir (the record's
+    /// `draw` decides). A signature past `MAX_SIGNATURES` counts as `overflow`.
+    /// Minutes older than `bounds::HISTORY` are dropped as new ones open.
+    async fn experiment_record(&self, record: ObservationRecord) -> Result<Recorded, StoreError>;
+
+    /// An experiment's settings, or `None` if it is unknown.
+    async fn experiment_config(
+        &self,
+        name: &ExperimentName,
+    ) -> Result<Option<ExperimentConfig>, StoreError>;
+
+    /// Changes an experiment's settings (an already validated update), creating
+    /// it with the defaults first if it is unknown. Lowering the cap per
+    /// signature deletes the kept mismatches past it.
+    async fn experiment_update(
+        &self,
+        name: &ExperimentName,
+        update: &ExperimentUpdate,
+        now: Timestamp,
+    ) -> Result<ExperimentConfig, StoreError>;
+
+    /// Every experiment with its totals, by name.
+    async fn experiment_list(&self) -> Result<Vec<ExperimentSummary>, StoreError>;
+
+    /// One experiment's report, or `None` if it is unknown.
+    async fn experiment_get(
+        &self,
+        name: &ExperimentName,
+        query: &ExperimentQuery,
+    ) -> Result<Option<ExperimentReport>, StoreError>;
 
     /// Tries to become (or stay) the leader that runs the maintenance services.
     ///

@@ -61,6 +61,8 @@ pub enum Command {
     Queue(QueueArgs),
     /// Run one command in the sandbox here, without a server.
     Exec(ExecArgs),
+    /// Experiments: list, show, ramp, enable, disable.
+    Experiments(crate::commands::experiments::ExperimentsArgs),
     /// Load-test a running server.
     Bench(BenchArgs),
     /// Check a task manifest and print its checksum.

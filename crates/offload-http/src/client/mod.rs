@@ -7,6 +7,7 @@
 
 mod error;
 mod events;
+mod experiments;
 mod methods;
 
 use reqwest::{Method, RequestBuilder, Response, Url};

@@ -7,6 +7,7 @@
 
 mod dead;
 mod events;
+mod experiments;
 mod jobs;
 mod meta;
 mod output;
@@ -25,7 +26,8 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 pub(crate) use self::{
-    dead::*, events::*, jobs::*, meta::*, output::*, queues::*, stats::*, submit::*, tasks::*,
+    dead::*, events::*, experiments::*, jobs::*, meta::*, output::*, queues::*, stats::*,
+    submit::*, tasks::*,
 };
 
 /// An HTTP method the API uses.
@@ -122,6 +124,15 @@ fn table() -> Vec<Entry> {
         entry(Put, "/v1/queues/{name}", Token, queue_set_concurrency),
         entry(Get, "/v1/tasks", Token, list_tasks),
         entry(Post, "/v1/manifest/reload", Token, reload_manifest),
+        entry(Get, "/v1/experiments", Token, experiment_list),
+        entry(Get, "/v1/experiments/{name}", Token, experiment_get),
+        entry(Put, "/v1/experiments/{name}", Token, experiment_update),
+        entry(
+            Post,
+            "/v1/experiments/{name}/results",
+            Token,
+            experiment_publish,
+        ),
     ]
 }
 

@@ -8,6 +8,8 @@
 pub mod bodies;
 pub mod convert;
 pub mod error;
+pub mod experiment_report;
+pub mod experiments;
 pub mod job;
 pub mod spec;
 pub mod stats;
@@ -17,6 +19,7 @@ pub mod units;
 pub use bodies::*;
 pub use convert::FieldError;
 pub use error::{ErrorBody, ErrorCode};
+pub use experiments::*;
 pub use job::{AttemptResponse, JobResponse, OutcomeBody, ProgressBody, WireState};
 pub use spec::{BackoffBody, JobSpecBody, LimitsBody, RetryClass, WireKind};
 pub use stats::{LagBody, PercentilesBody, QueueDepthBody, StatsResponse, WindowBody, WorkerBody};

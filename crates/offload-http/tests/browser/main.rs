@@ -5,6 +5,7 @@
 //! it, so CI always runs them. Screenshots of the overview and a job's page are
 //! saved under `target/artifacts/` for a person to look at.
 
+mod experiments;
 #[path = "../it/fixture.rs"]
 #[allow(dead_code)]
 mod fixture;

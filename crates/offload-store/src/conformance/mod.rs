@@ -25,6 +25,7 @@ pub mod claim;
 pub mod clean;
 pub mod complete;
 pub mod dead;
+pub mod experiment;
 pub mod heartbeat;
 pub mod insert;
 pub mod list;
@@ -90,6 +91,19 @@ macro_rules! conformance_tests {
                 expire_output_respects_result_ttl,
             ],
             list: [filters_by_state_queue_and_label, pagination_is_complete_and_disjoint],
+            experiment: [
+                record_creates_the_experiment_with_defaults,
+                minutes_count_matches_and_mismatches,
+                signatures_are_counted_most_frequent_first,
+                reservoir_keeps_at_most_cap_per_signature,
+                mismatches_keep_both_outputs,
+                latency_is_kept_per_behaviour,
+                signatures_past_the_limit_count_as_overflow,
+                old_minutes_are_dropped,
+                update_upserts_and_trims_the_reservoir,
+                concurrent_records_count_exactly,
+                get_unknown_is_none,
+            ],
         }
     };
 }

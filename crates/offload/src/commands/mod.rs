@@ -8,6 +8,7 @@ mod connect;
 mod dead;
 pub(crate) mod doctor;
 mod exec;
+pub(crate) mod experiments;
 mod get;
 mod job_progress;
 mod list;
@@ -42,6 +43,7 @@ pub async fn run(command: Command) -> Result<Code> {
         Command::Dead(args) => dead::run(args).await,
         Command::Queue(args) => queue::run(args).await,
         Command::Exec(args) => exec::run(args).await,
+        Command::Experiments(args) => experiments::run(args).await,
         Command::Bench(args) => bench::run(args).await,
         Command::Manifest(args) => manifest::run(args).await,
         Command::Run(args) => run::run(args).await,

@@ -5,6 +5,7 @@ mod cli;
 mod cluster;
 mod cluster_support;
 mod crash;
+mod experiments;
 mod logs;
 mod progress;
 mod support;

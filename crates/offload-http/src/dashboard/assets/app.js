@@ -36,9 +36,9 @@ function stop() {
   S.timer = null; S.source = null;
 }
 
-function chart(title, series) {
+function chart(title, series, top) {
   const w = 300, h = 120, colors = ["#2f6fdf", "#e67e22", "#c0392b", "#1e8449", "#8e44ad"];
-  const max = Math.max(1e-9, ...series.flatMap((s) => s.values));
+  const max = top ?? Math.max(1e-9, ...series.flatMap((s) => s.values));
   const lines = series.map((s, i) => {
     if (s.values.length === 1) s = { ...s, values: [s.values[0], s.values[0]] };
     const n = Math.max(1, s.values.length - 1);
@@ -193,6 +193,108 @@ async function workers() {
      <td>this server (live)</td></tr>`).join("")}</tbody></table></div>`;
 }
 
+// Experiments: a list with match rates, and a page per experiment with its match
+// rate over time, latency, the fields that differ, recent mismatches side by
+// side, and (for admins) enable, disable and ramp.
+const pct = (v) => (v == null ? "-" : `${(v * 100).toFixed(1)} %`);
+
+async function experiments() {
+  const { experiments: list } = await api("GET", "/v1/experiments");
+  $("#main").innerHTML = `<div class="card"><table id="experiments"><thead><tr><th>experiment</th>
+    <th>state</th><th>sample</th><th>comparison</th><th>results</th><th>match rate</th></tr></thead><tbody>${list.map((e) =>
+    `<tr data-experiment="${esc(e.name)}"><td><a href="#/experiment/${encodeURIComponent(e.name)}">${esc(e.name)}</a></td>
+     <td>${e.enabled ? "enabled" : "disabled"}</td><td>${e.percent} %</td><td>${esc(e.comparison)}</td>
+     <td>${e.matched + e.mismatched}</td><td>${pct(e.match_rate)}</td></tr>`).join("")}</tbody></table>
+    ${list.length ? "" : `<p class="muted">No experiment has published a result yet: POST /v1/experiments/{name}/results.</p>`}</div>`;
+}
+
+function sortKeys(v) {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === "object") return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys(v[k])]));
+  return v;
+}
+
+function asText(o) {
+  if (o.error != null) return `error: ${o.error}`;
+  return typeof o.value === "string" ? o.value : JSON.stringify(sortKeys(o.value), null, 2);
+}
+
+// Rows of a side-by-side line diff: [left, right, kind], kind "same", "del",
+// "add" or "chg". A longest common subsequence aligns the lines; runs of removed
+// lines followed by added ones are paired into changed rows.
+function diffRows(a, b) {
+  const x = a.split("\n"), y = b.split("\n"), n = x.length, m = y.length, raw = [];
+  if (n * m > 250000) return x.map((l, i) => [l, y[i] ?? "", l === y[i] ? "same" : "chg"]).concat(y.slice(n).map((r) => ["", r, "add"]));
+  const dp = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
+  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--)
+    dp[i][j] = x[i] === y[j] ? dp[i + 1][j + 1] + 1 : Math.max(dp[i + 1][j], dp[i][j + 1]);
+  let i = 0, j = 0;
+  while (i < n || j < m) {
+    if (i < n && j < m && x[i] === y[j]) { raw.push([x[i++], y[j++], "same"]); }
+    else if (j >= m || (i < n && dp[i + 1][j] >= dp[i][j + 1])) { raw.push([x[i++], "", "del"]); }
+    else { raw.push(["", y[j++], "add"]); }
+  }
+  const rows = [];
+  for (let k = 0; k < raw.length;) {
+    if (raw[k][2] !== "del") { rows.push(raw[k++]); continue; }
+    const dels = []; while (k < raw.length && raw[k][2] === "del") dels.push(raw[k++][0]);
+    const adds = []; while (k < raw.length && raw[k][2] === "add") adds.push(raw[k++][1]);
+    for (let p = 0; p < Math.max(dels.length, adds.length); p++) {
+      const kind = p < dels.length && p < adds.length ? "chg" : p < dels.length ? "del" : "add";
+      rows.push([dels[p] ?? "", adds[p] ?? "", kind]);
+    }
+  }
+  return rows;
+}
+
+function sideBySide(m) {
+  const rows = diffRows(asText(m.control), asText(m.candidate_result));
+  const cell = (text, kind, side) => {
+    const mark = kind === "chg" || kind === (side === "l" ? "del" : "add") ? (side === "l" ? " del" : " add") : "";
+    return `<td class="${side}${mark}">${esc(text)}</td>`;
+  };
+  return `<table class="diff"><thead><tr><th>control · ${m.control.duration_ms.toFixed(2)} ms</th>
+    <th>${esc(m.candidate)} · ${m.candidate_result.duration_ms.toFixed(2)} ms</th></tr></thead><tbody>${rows.map(([l, r, k]) =>
+    `<tr class="${k}">${cell(l, k, "l")}${cell(r, k, "r")}</tr>`).join("")}</tbody></table>`;
+}
+
+async function experiment(name) {
+  const path = `/v1/experiments/${encodeURIComponent(name)}`;
+  const r = await api("GET", `${path}?minutes=120&mismatches=10`);
+  const e = r.experiment, ms = (v) => `${v.toFixed(2)} ms`;
+  $("#main").innerHTML = `<div class="card"><h2>${esc(e.name)}
+      <span id="exp-state" class="state ${e.enabled ? "state-succeeded" : "state-cancelled"}">${e.enabled ? "enabled" : "disabled"}</span></h2>
+    <p>Sample rate <strong id="exp-percent-now">${e.percent} %</strong> · comparison ${esc(e.comparison)} ·
+      <span id="exp-totals">${e.matched} of ${e.matched + e.mismatched} matched (${pct(e.match_rate)})</span></p>
+    <p class="filters"><button id="exp-toggle">${e.enabled ? "Disable" : "Enable"}</button>
+      <input id="exp-percent" type="number" min="0" max="100" step="any" placeholder="${e.percent}">
+      <button id="exp-ramp">Ramp</button> <span id="exp-error" class="error"></span></p></div>
+    <div class="grid">${chart("Match rate per minute", [{ name: "match rate",
+      values: r.timeline.length ? r.timeline.map((m) => m.match_rate) : [1], fmt: pct }], 1)}
+    <div class="card"><h3>Latency</h3><table id="exp-latency"><thead><tr><th></th><th>p50</th><th>p95</th><th>p99</th><th>n</th></tr></thead>
+      <tbody>${r.latency.map((l) => `<tr><td>${esc(l.behaviour)}</td><td>${ms(l.p50_ms)}</td><td>${ms(l.p95_ms)}</td>
+      <td>${ms(l.p99_ms)}</td><td>${l.count}</td></tr>`).join("")}</tbody></table></div>
+    <div class="card"><h3>Top differing fields or lines</h3><table id="exp-fields"><tbody>${r.top_fields.map((f) =>
+      `<tr><td>${f.count}</td><td><code>${esc(f.field)}</code></td></tr>`).join("")}</tbody></table></div></div>
+    <div class="card"><h3>Recent mismatches</h3><div id="exp-mismatches">${r.mismatches.map((m) =>
+      `<div class="mismatch"><p class="muted">${esc(m.at)} · signature <code>${esc(m.signature)}</code> · ${m.fields.map((f) =>
+      `<code>${esc(f)}</code>`).join(" ")}</p>${sideBySide(m)}</div>`).join("") || `<p class="muted">No mismatch kept.</p>`}</div></div>`;
+  const change = (button, body) => {
+    if (S.role !== "admin") { button.disabled = true; button.title = "read-only user"; $("#exp-percent").disabled = true; return; }
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      try { await api("PUT", path, body()); route(); }
+      catch (err) { $("#exp-error").textContent = err.message; button.disabled = false; }
+    });
+  };
+  change($("#exp-toggle"), () => ({ enabled: !e.enabled }));
+  change($("#exp-ramp"), () => {
+    const typed = $("#exp-percent").value.trim();
+    if (!typed) throw new Error("type a sample rate from 0 to 100 first");
+    return { percent: Number(typed) };
+  });
+}
+
 async function route() {
   stop();
   const [path, query] = (location.hash.slice(1) || "/overview").split("?");
@@ -200,7 +302,8 @@ async function route() {
   for (const a of document.querySelectorAll("header nav a")) {
     a.classList.toggle("active", a.getAttribute("href") === `#/${parts[0]}`);
   }
-  const pages = { overview, jobs: () => jobs(query || ""), job: () => job(Number(parts[1])), queues, dead, workers };
+  const pages = { overview, jobs: () => jobs(query || ""), job: () => job(Number(parts[1])), queues, dead, workers,
+    experiments, experiment: () => experiment(decodeURIComponent(parts[1] || "")) };
   try { await (pages[parts[0]] || overview)(); }
   catch (e) { $("#main").innerHTML = `<div class="card error">${esc(e.message)}</div>`; }
 }
