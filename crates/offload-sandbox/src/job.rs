@@ -128,7 +128,7 @@ fn prepare(plan: &ChildPlan) -> Result<(), i32> {
     plan.rlimits
         .apply()
         .map_err(|err| failure(Step::Rlimits, 0, &err))?;
-    renice(plan.nice).map_err(|err| failure(Step::Nice, 0, &err))?;
+    deprioritize(plan.nice).map_err(|err| failure(Step::Nice, 0, &err))?;
     if let Some(isolation) = &plan.isolation {
         return isolation.apply(plan.ids);
     }
@@ -138,14 +138,20 @@ fn prepare(plan: &ChildPlan) -> Result<(), i32> {
     rustix::thread::set_no_new_privs(true).map_err(|err| failure(Step::NoNewPrivs, 0, &err.into()))
 }
 
-/// Lowers the job's CPU priority to `nice`, or keeps the worker's own when that is lower still:
-/// raising a priority would need a privilege the worker may not have.
-fn renice(nice: c_int) -> io::Result<()> {
-    // SAFETY: getpriority and setpriority have no memory-safety preconditions; 0 names this
-    // process. getpriority returns the nice value itself, so -1 is a value, not an error, here.
-    let current = unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) };
-    crate::init::check(unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, nice.max(current)) })
-        .map(drop)
+/// Makes the job batch work (`SCHED_BATCH`): it keeps its fair share of the CPU, but its
+/// wake-ups do not preempt others', so the worker's event loop still answers promptly while
+/// jobs keep both cores busy. Then lowers its priority to `nice`, or keeps the worker's own
+/// when that is lower still: raising a priority would need a privilege the worker may not have.
+fn deprioritize(nice: c_int) -> io::Result<()> {
+    let batch = libc::sched_param { sched_priority: 0 };
+    // SAFETY: the scheduler calls have no memory-safety preconditions; 0 names this process and
+    // `batch` is a valid parameter block. getpriority returns the nice value itself, so -1 is a
+    // value, not an error, here.
+    unsafe {
+        crate::init::check(libc::sched_setscheduler(0, libc::SCHED_BATCH, &batch))?;
+        let current = libc::getpriority(libc::PRIO_PROCESS, 0);
+        crate::init::check(libc::setpriority(libc::PRIO_PROCESS, 0, nice.max(current))).map(drop)
+    }
 }
 
 /// Moves the job into the run's cgroup before it does anything else, so that every process it

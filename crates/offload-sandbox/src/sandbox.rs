@@ -40,9 +40,10 @@ pub struct SandboxConfig {
     pub run_uid_base: u32,
     /// Number of uids in that pool, which bounds concurrent runs.
     pub run_uid_count: u32,
-    /// The nice value jobs run at, 0 to 19. Above the worker's own, so that busy jobs yield the
-    /// CPU to the worker's event loop, which must keep answering while they run. A job cannot
-    /// lower it again.
+    /// The nice value jobs run at, 0 to 19 (never below the worker's own); a job cannot lower
+    /// it again. Jobs always run as `SCHED_BATCH`, which keeps the worker responsive without
+    /// taking CPU from them; a higher nice value also gives the worker the larger share when
+    /// the host is short of CPU, at the cost of slower jobs on a busy host.
     pub job_nice: i32,
 }
 
@@ -59,7 +60,7 @@ impl Default for SandboxConfig {
             tmp_size: 64 << 20,
             run_uid_base: 1_900_000_000,
             run_uid_count: 1024,
-            job_nice: 10,
+            job_nice: 0,
         }
     }
 }

@@ -31,9 +31,10 @@ pub struct SandboxFlags {
     /// Let jobs ask for network "host".
     #[arg(long)]
     pub allow_host_network: bool,
-    /// The nice value jobs run at (0–19); above the server's own, so that busy jobs never
-    /// starve its event loop.
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(i32).range(0..=19))]
+    /// The nice value jobs run at (0–19). Jobs always run as SCHED_BATCH, so they never
+    /// preempt the server's event loop; a higher value also gives the server the larger
+    /// share of a CPU-starved host, and makes jobs slower there.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(i32).range(0..=19))]
     pub job_nice: i32,
 }
 

@@ -1,6 +1,7 @@
 //! What a job must not get: the worker's environment, another run's directory, privileges.
 
-use offload_sandbox::{Limits, RunSpec, Termination};
+use offload_sandbox::{Limits, RunSpec, Sandbox, SandboxConfig, Termination, Tier};
+use tokio_util::sync::CancellationToken;
 
 use crate::support::{Fixture, SECRET_NAME, SECRET_VALUE, sh, text};
 
@@ -117,16 +118,24 @@ fn stat_field(stat: &str, n: usize) -> i32 {
         .expect("a number")
 }
 
-/// Jobs run at the configured nice value (10 by default), so busy jobs yield the CPU to the
-/// worker's event loop; the job cannot take the priority back.
+/// Jobs run as `SCHED_BATCH` at the configured nice value, so busy jobs yield to the worker's
+/// event loop; the job cannot take the priority back.
 #[tokio::test]
-async fn jobs_run_niced_and_cannot_renice_back() {
-    let fx = Fixture::new();
-    let script = "cut -d' ' -f19 /proc/self/stat; renice -n 0 -p $$ >/dev/null 2>&1; \
-                  cut -d' ' -f19 /proc/self/stat";
-    let result = fx.run(sh(script)).await;
+async fn jobs_run_as_batch_work_niced_and_cannot_renice_back() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sandbox = Sandbox::new(SandboxConfig {
+        work_root: dir.path().join("work"),
+        max_tier: Some(Tier::T0),
+        job_nice: 10,
+        ..SandboxConfig::default()
+    })
+    .expect("sandbox");
+    // Fields 19 and 41 of /proc/<pid>/stat are the nice value and the policy (3 is SCHED_BATCH).
+    let script = "cut -d' ' -f19,41 /proc/self/stat; renice -n 0 -p $$ >/dev/null 2>&1; \
+                  cut -d' ' -f19,41 /proc/self/stat";
+    let result = sandbox.run(sh(script), CancellationToken::new()).await;
     // A worker that is itself niced past 10 keeps its jobs at its own value.
     let stat = std::fs::read_to_string("/proc/self/stat").expect("read /proc/self/stat");
     let nice = stat_field(&stat, 19).max(10);
-    assert_eq!(text(&result.stdout), format!("{nice}\n{nice}\n"));
+    assert_eq!(text(&result.stdout), format!("{nice} 3\n{nice} 3\n"));
 }
