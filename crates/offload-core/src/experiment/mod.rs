@@ -25,6 +25,7 @@ mod reservoir;
 mod tests;
 
 pub use compare::{Comparator, Mismatch, Verdict};
+pub(crate) use compare::compile as compile_pattern;
 pub use config::{Comparison, ExperimentConfig, ExperimentName, ExperimentUpdate, bounds};
 pub use error::ExperimentError;
 pub use latency::LatencyHistogram;
