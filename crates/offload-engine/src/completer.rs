@@ -17,8 +17,8 @@ use tokio::sync::{Notify, mpsc};
 
 use crate::events::Events;
 use crate::exit_records::ExitRecords;
-use crate::shadow::{Role, Work, WorkSender};
 use crate::metrics::{Metrics, OutcomeLabels, outcome_label};
+use crate::shadow::{Role, Work, WorkSender};
 
 /// A completion, the queue its job is in (for metrics), and what the job is to
 /// the shadow service, if anything.
@@ -104,7 +104,12 @@ fn split(finished: Vec<Finished>) -> (Vec<Completion>, Vec<QueueName>, Vec<Optio
 }
 
 /// Hands a control or shadow job that finished for good to the shadow service.
-fn hand_to_shadow(deps: &CompleterDeps, id: offload_core::JobId, state: StateName, role: Option<Role>) {
+fn hand_to_shadow(
+    deps: &CompleterDeps,
+    id: offload_core::JobId,
+    state: StateName,
+    role: Option<Role>,
+) {
     if let Some(role) = role.filter(|_| state.is_terminal()) {
         // The service ends only after the completer; a failed send means it
         // panicked, and the shadow is lost, never the control.

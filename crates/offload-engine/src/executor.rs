@@ -68,7 +68,9 @@ async fn execute_in_span(inner: Arc<Inner>, job: ClaimedJob, permit: OwnedSemaph
         inner.metrics.recent.record_finish(ran, failed);
         tracing::debug!(job_id = %job.id, attempt = job.attempt, queue = %job.spec.queue, worker = %inner.config.worker, outcome = completion.outcome.kind(), "attempt finished");
         let role = crate::shadow::role(&inner.config, &job.spec);
-        inner.completer.push(completion, job.spec.queue.clone(), role);
+        inner
+            .completer
+            .push(completion, job.spec.queue.clone(), role);
     }
     drop(permit);
     inner.wake_producer.notify_one();

@@ -8,10 +8,10 @@
 //! the verdicts, and the result is counted. Keeping this in one place means the
 //! two ways in cannot drift apart on what is counted or kept.
 
+use offload_core::Timestamp;
 use offload_core::experiment::{
     Comparator, ExperimentConfig, ExperimentName, Observation, Verdict,
 };
-use offload_core::Timestamp;
 use offload_store::{ObservationRecord, Store, StoreError};
 
 use crate::error::EngineError;
@@ -122,7 +122,11 @@ pub async fn observe(
         draw: rand::random(),
     };
     let recorded = store.experiment_record(record).await?;
-    let result = if recorded.matched { "match" } else { "mismatch" };
+    let result = if recorded.matched {
+        "match"
+    } else {
+        "mismatch"
+    };
     metrics.experiment_observed(config.name.as_str(), result);
     Ok(Observed::Recorded(verdicts))
 }

@@ -37,22 +37,22 @@ pub(crate) async fn insert(
     batch: Vec<Submission>,
 ) -> Result<Vec<Inserted>, EngineError> {
     let jobs = batch
-            .into_iter()
-            .enumerate()
-            .map(|(i, s)| prepare(i, s))
-            .collect::<Result<Vec<_>, _>>()?;
-        let now = inner.clock.now();
-        let queues: Vec<_> = jobs.iter().map(|j| Metrics::queue(&j.spec.queue)).collect();
-        let began = std::time::Instant::now();
-        let inserted = inner.store.job_insert_many(jobs, now).await?;
-        inner.metrics.store_call("insert", began.elapsed());
-        for (job, queue) in inserted.iter().zip(&queues).filter(|(i, _)| i.created) {
-            inner.events.state(job.id, StateName::Queued);
-            inner.metrics.submitted.get_or_create(queue).inc();
-        }
-        inner.wake_producer.notify_one();
-        inner.wake_scheduler.notify_one();
-        Ok(inserted)
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| prepare(i, s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let now = inner.clock.now();
+    let queues: Vec<_> = jobs.iter().map(|j| Metrics::queue(&j.spec.queue)).collect();
+    let began = std::time::Instant::now();
+    let inserted = inner.store.job_insert_many(jobs, now).await?;
+    inner.metrics.store_call("insert", began.elapsed());
+    for (job, queue) in inserted.iter().zip(&queues).filter(|(i, _)| i.created) {
+        inner.events.state(job.id, StateName::Queued);
+        inner.metrics.submitted.get_or_create(queue).inc();
+    }
+    inner.wake_producer.notify_one();
+    inner.wake_scheduler.notify_one();
+    Ok(inserted)
 }
 
 fn prepare(index: usize, submission: Submission) -> Result<NewJob, EngineError> {

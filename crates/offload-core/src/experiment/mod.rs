@@ -24,8 +24,8 @@ mod reservoir;
 #[cfg(test)]
 mod tests;
 
-pub use compare::{Comparator, Mismatch, Verdict};
 pub(crate) use compare::compile as compile_pattern;
+pub use compare::{Comparator, Mismatch, Verdict};
 pub use config::{Comparison, ExperimentConfig, ExperimentName, ExperimentUpdate, bounds};
 pub use error::ExperimentError;
 pub use latency::LatencyHistogram;

@@ -96,7 +96,11 @@ async fn read(inner: &Inner, id: JobId) -> Result<(Job, JobOutput), String> {
     let job = inner.store.job_get(id).await.map_err(|e| e.to_string())?;
     let job = job.ok_or_else(|| format!("job {id} is gone"))?;
     // Output past its result TTL compares as empty.
-    let output = inner.store.job_output(id).await.map_err(|e| e.to_string())?;
+    let output = inner
+        .store
+        .job_output(id)
+        .await
+        .map_err(|e| e.to_string())?;
     Ok((job, output.unwrap_or_default()))
 }
 
@@ -148,7 +152,9 @@ fn text(stdout: &str, stderr: &str, exit: &Value) -> String {
         text.push_str(line);
         text.push('\n');
     }
-    let exit = exit.as_str().map_or_else(|| exit.to_string(), str::to_owned);
+    let exit = exit
+        .as_str()
+        .map_or_else(|| exit.to_string(), str::to_owned);
     text.push_str(&format!("exit: {exit}\n"));
     text
 }

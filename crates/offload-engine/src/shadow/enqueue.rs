@@ -21,7 +21,11 @@ pub(super) async fn limit_queue(inner: &Inner) {
         concurrency: Some(Some(limit)),
         ..QueueUpdate::default()
     };
-    if let Err(err) = inner.store.queue_update(&inner.config.shadow.queue, &update).await {
+    if let Err(err) = inner
+        .store
+        .queue_update(&inner.config.shadow.queue, &update)
+        .await
+    {
         tracing::warn!(%err, "could not limit the shadow queue; shadow jobs may take every slot");
     }
 }

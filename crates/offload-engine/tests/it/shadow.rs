@@ -31,7 +31,9 @@ async fn until_step(events: &mut broadcast::Receiver<ShadowEvent>, control: JobI
             }
         }
     };
-    tokio::time::timeout(PATIENCE, wait).await.expect("the shadow never finished")
+    tokio::time::timeout(PATIENCE, wait)
+        .await
+        .expect("the shadow never finished")
 }
 
 async fn run(fx: &Fixture, spec: JobSpec) -> (offload_core::Job, ShadowEvent) {
@@ -50,7 +52,11 @@ async fn report(fx: &Fixture) -> offload_store::ExperimentReport {
         since: offload_core::Timestamp(0),
         samples: 10,
     };
-    fx.store.experiment_get(&name(), &query).await.unwrap().expect("the experiment exists")
+    fx.store
+        .experiment_get(&name(), &query)
+        .await
+        .unwrap()
+        .expect("the experiment exists")
 }
 
 #[tokio::test]
@@ -61,7 +67,12 @@ async fn an_equal_shadow_records_a_match_and_the_control_keeps_its_output() {
     assert_eq!(event.step, ShadowStep::Compared("match"));
     let output = fx.store.job_output(job.id).await.unwrap().unwrap();
     assert_eq!(output.stdout, b"1\n");
-    let shadow = fx.store.job_get(event.shadow.unwrap()).await.unwrap().unwrap();
+    let shadow = fx
+        .store
+        .job_get(event.shadow.unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(shadow.spec.queue.as_str(), "shadow");
     assert_eq!(shadow.spec.labels["shadow_of"], job.id.to_string());
     assert_eq!(shadow.spec.labels["experiment"], "exp");
@@ -89,7 +100,12 @@ async fn normalization_hides_what_differs_by_design() {
     let (job, event) = run(&fx, shadowed(&argv, &argv, &[r"id=\d+"])).await;
     assert_eq!(event.step, ShadowStep::Compared("match"));
     let control = fx.store.job_output(job.id).await.unwrap().unwrap();
-    let shadow = fx.store.job_output(event.shadow.unwrap()).await.unwrap().unwrap();
+    let shadow = fx
+        .store
+        .job_output(event.shadow.unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert_ne!(control.stdout, shadow.stdout, "the raw outputs must differ");
 }
 
@@ -116,9 +132,11 @@ async fn a_full_shadow_queue_skips_and_counts_and_the_control_succeeds() {
     let (job, event) = run(&fx, shadowed(&["echo", "1"], &["echo", "1"], &[])).await;
     assert_eq!(job.state.name(), StateName::Succeeded);
     assert_eq!(event.step, ShadowStep::Skipped("saturated"));
-    let skipped = fx.engine.metrics().shadow_skipped.get_or_create(&offload_engine::metrics::ExperimentLabel {
-        experiment: "exp".into(),
-    });
+    let skipped = fx.engine.metrics().shadow_skipped.get_or_create(
+        &offload_engine::metrics::ExperimentLabel {
+            experiment: "exp".into(),
+        },
+    );
     assert_eq!(skipped.get(), 1);
     let filter = JobFilter {
         label: Some(("shadow_of".into(), job.id.to_string())),

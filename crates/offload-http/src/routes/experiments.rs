@@ -57,20 +57,19 @@ pub(crate) async fn experiment_publish(
         sampling: Sampling::Draw,
         at: now(),
     };
-    let response = match experiments::observe(engine.store().as_ref(), engine.metrics(), request)
-        .await?
-    {
-        Observed::Skipped(skip) => ResultResponse {
-            recorded: false,
-            skipped: Some(skip.as_str().to_owned()),
-            candidates: Vec::new(),
-        },
-        Observed::Recorded(verdicts) => ResultResponse {
-            recorded: true,
-            skipped: None,
-            candidates: names.into_iter().zip(&verdicts).map(verdict_body).collect(),
-        },
-    };
+    let response =
+        match experiments::observe(engine.store().as_ref(), engine.metrics(), request).await? {
+            Observed::Skipped(skip) => ResultResponse {
+                recorded: false,
+                skipped: Some(skip.as_str().to_owned()),
+                candidates: Vec::new(),
+            },
+            Observed::Recorded(verdicts) => ResultResponse {
+                recorded: true,
+                skipped: None,
+                candidates: names.into_iter().zip(&verdicts).map(verdict_body).collect(),
+            },
+        };
     Ok(Json(response))
 }
 

@@ -12,7 +12,8 @@ use offload_core::{
 use offload_engine::Submission;
 
 use crate::wire::spec::{
-    BackoffBody, ShadowBody, JobSpecBody, LimitsBody, RetryClass, WireIsolation, WireKind, WireNetwork,
+    BackoffBody, JobSpecBody, LimitsBody, RetryClass, ShadowBody, WireIsolation, WireKind,
+    WireNetwork,
 };
 use crate::wire::units::{WireDuration, WireSize, WireTimestamp};
 
