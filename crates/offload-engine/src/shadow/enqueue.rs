@@ -14,8 +14,12 @@ use crate::engine::Inner;
 use crate::experiments::{self, Sampling};
 
 /// Sets the shadow queue's concurrency limit, so shadow jobs can take at most
-/// that many slots and never hold the rest from control jobs.
+/// that many slots and never hold the rest from control jobs. An engine that
+/// runs no jobs (an API-only node) leaves the limit to the workers.
 pub(super) async fn limit_queue(inner: &Inner) {
+    if inner.config.slots == 0 {
+        return;
+    }
     let limit = inner.config.shadow_running();
     let update = QueueUpdate {
         concurrency: Some(Some(limit)),
