@@ -4,7 +4,8 @@
 //! submitted twice within the key's lifetime runs once. The canonical form is the
 //! spec's JSON with sorted keys (all maps in a spec are `BTreeMap`s, and serde
 //! writes struct fields in declaration order), minus the fields that do not change
-//! what runs: the idempotency setting itself and the labels.
+//! what runs: the idempotency setting itself and the labels. A shadow is part of
+//! the hash: the same job with another shadow (or none) runs something else.
 
 use sha2::{Digest, Sha256};
 
@@ -62,5 +63,15 @@ mod tests {
         b.files.insert("a".into(), "1".into());
         b.files.insert("b".into(), "2".into());
         assert_eq!(spec_hash(&a), spec_hash(&b));
+    }
+
+    #[test]
+    fn a_shadow_changes_the_hash() {
+        let mut shadowed = spec(&["echo"]);
+        shadowed.shadow = Some(crate::ShadowSpec {
+            command: vec!["echo".into(), "2".into()],
+            ..crate::ShadowSpec::default()
+        });
+        assert_ne!(spec_hash(&shadowed), spec_hash(&spec(&["echo"])));
     }
 }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::id::QueueName;
 use crate::retry::RetryPolicy;
+use crate::shadow::ShadowSpec;
 use crate::time::Timestamp;
 
 /// What a job does when it runs.
@@ -67,6 +68,11 @@ pub struct JobSpec {
     /// Whether the job may reach the network.
     #[serde(default)]
     pub network: Network,
+    /// A candidate command run after this job and compared with it, if any.
+    /// Absent from the serialized spec when `None`, so the dedupe hash of a
+    /// job without a shadow is what it always was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shadow: Option<ShadowSpec>,
 }
 
 /// How strongly a job is isolated from the host and from other jobs.
@@ -114,6 +120,7 @@ impl Default for JobSpec {
             labels: BTreeMap::new(),
             isolation: Isolation::default(),
             network: Network::default(),
+            shadow: None,
         }
     }
 }

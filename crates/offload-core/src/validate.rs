@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use crate::spec::{JobKind, JobSpec};
 
+mod shadow;
+
 /// A spec field that is out of bounds.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {problem}")]
@@ -81,31 +83,51 @@ pub fn validate(spec: &JobSpec) -> Result<(), SpecError> {
     validate_env_and_labels(spec)?;
     validate_times(spec)?;
     validate_limits(spec)?;
-    validate_retry(spec)
+    validate_retry(spec)?;
+    shadow::validate_shadow(spec)
 }
 
-fn validate_command(spec: &JobSpec) -> Result<(), SpecError> {
-    if spec.kind == JobKind::Command && spec.command.first().is_none_or(|c| c.is_empty()) {
+/// Checks an argv that must run: a program name, then [`check_argv_size`].
+fn validate_argv(field: &str, argv: &[String]) -> Result<(), SpecError> {
+    if argv.first().is_none_or(|c| c.is_empty()) {
         return Err(fail(
-            "command",
+            field,
             "must name a program: an empty command cannot run",
         ));
     }
-    if spec.command.len() > bounds::MAX_ARGS {
+    check_argv_size(field, argv)
+}
+
+/// Checks an argv against [`bounds::MAX_ARGS`] and [`bounds::MAX_ARGV_BYTES`].
+fn check_argv_size(field: &str, argv: &[String]) -> Result<(), SpecError> {
+    if argv.len() > bounds::MAX_ARGS {
         return Err(fail(
-            "command",
+            field,
             format!("at most {} arguments", bounds::MAX_ARGS),
         ));
     }
-    if spec.command.iter().map(String::len).sum::<usize>() > bounds::MAX_ARGV_BYTES {
+    if argv.iter().map(String::len).sum::<usize>() > bounds::MAX_ARGV_BYTES {
         return Err(fail(
-            "command",
+            field,
             format!("at most {} bytes in all", bounds::MAX_ARGV_BYTES),
         ));
     }
-    if spec.command.iter().any(|a| a.contains('\0')) {
-        return Err(fail("command", "arguments cannot contain NUL bytes"));
+    if argv.iter().any(|a| a.contains('\0')) {
+        return Err(fail(field, "arguments cannot contain NUL bytes"));
     }
+    Ok(())
+}
+
+fn validate_command(spec: &JobSpec) -> Result<(), SpecError> {
+    if spec.kind == JobKind::Command {
+        validate_argv("command", &spec.command)?;
+    } else if spec.shadow.is_some() {
+        return Err(fail(
+            "shadow",
+            "needs a command job: a no-op job has no output to compare",
+        ));
+    }
+    check_argv_size("command", &spec.command)?;
     match &spec.stdin {
         Some(s) if s.len() > bounds::MAX_STDIN => Err(fail(
             "stdin",

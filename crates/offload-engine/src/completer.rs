@@ -18,9 +18,11 @@ use tokio::sync::{Notify, mpsc};
 use crate::events::Events;
 use crate::exit_records::ExitRecords;
 use crate::metrics::{Metrics, OutcomeLabels, outcome_label};
+use crate::shadow::{Role, Work, WorkSender};
 
-/// A completion and the queue its job is in, for metrics.
-pub(crate) type Finished = (Completion, QueueName);
+/// A completion, the queue its job is in (for metrics), and what the job is to
+/// the shadow service, if anything.
+pub(crate) type Finished = (Completion, QueueName, Option<Role>);
 
 /// The executors' handle to the completer.
 #[derive(Debug)]
@@ -29,12 +31,12 @@ pub(crate) struct CompleterHandle(Mutex<Option<mpsc::UnboundedSender<Finished>>>
 impl CompleterHandle {
     /// Queues a completion. It is dropped only if the completer was closed, which
     /// happens after every executor has finished.
-    pub(crate) fn push(&self, completion: Completion, queue: QueueName) {
+    pub(crate) fn push(&self, completion: Completion, queue: QueueName, role: Option<Role>) {
         let sent = self
             .0
             .lock()
             .as_ref()
-            .is_some_and(|tx| tx.send((completion, queue)).is_ok());
+            .is_some_and(|tx| tx.send((completion, queue, role)).is_ok());
         if !sent {
             tracing::error!(
                 "completer closed before an executor finished; the rescuer will re-run the job"
@@ -56,6 +58,8 @@ pub(crate) struct CompleterDeps {
     pub(crate) batch: usize,
     pub(crate) on_retry_scheduled: Arc<Notify>,
     pub(crate) exit_records: ExitRecords,
+    /// Where terminal completions of controls and shadow jobs go.
+    pub(crate) shadow: WorkSender,
 }
 
 /// Starts the completer; it runs until the handle is closed and the queue is empty.
@@ -68,8 +72,7 @@ pub(crate) fn start(deps: CompleterDeps) -> (CompleterHandle, tokio::task::JoinH
 async fn run(deps: CompleterDeps, mut rx: mpsc::UnboundedReceiver<Finished>) {
     let mut buffer = Vec::with_capacity(deps.batch);
     while rx.recv_many(&mut buffer, deps.batch).await > 0 {
-        let (completions, queues): (Vec<_>, Vec<_>) =
-            std::mem::take(&mut buffer).into_iter().unzip();
+        let (completions, queues, roles) = split(std::mem::take(&mut buffer));
         let summaries: Vec<_> = completions
             .iter()
             .map(|c| (c.id, c.next.name(), outcome_label(&c.outcome)))
@@ -77,15 +80,40 @@ async fn run(deps: CompleterDeps, mut rx: mpsc::UnboundedReceiver<Finished>) {
         let attempts = completions.iter().map(|c| (c.id, c.attempt)).collect();
         let results = write_with_retry(&deps, completions).await;
         deps.exit_records.remove(attempts).await;
-        for (((id, state, outcome), queue), result) in
-            summaries.into_iter().zip(queues).zip(results)
+        for ((((id, state, outcome), queue), result), role) in
+            summaries.into_iter().zip(queues).zip(results).zip(roles)
         {
             if result == Completed::Applied {
                 applied(&deps, id, state, outcome, &queue);
+                hand_to_shadow(&deps, id, state, role);
             } else {
                 tracing::info!(job_id = %id, "stale completion ignored: the attempt no longer held the lease");
             }
         }
+    }
+}
+
+fn split(finished: Vec<Finished>) -> (Vec<Completion>, Vec<QueueName>, Vec<Option<Role>>) {
+    let mut parts = (Vec::new(), Vec::new(), Vec::new());
+    for (completion, queue, role) in finished {
+        parts.0.push(completion);
+        parts.1.push(queue);
+        parts.2.push(role);
+    }
+    parts
+}
+
+/// Hands a control or shadow job that finished for good to the shadow service.
+fn hand_to_shadow(
+    deps: &CompleterDeps,
+    id: offload_core::JobId,
+    state: StateName,
+    role: Option<Role>,
+) {
+    if let Some(role) = role.filter(|_| state.is_terminal()) {
+        // The service ends only after the completer; a failed send means it
+        // panicked, and the shadow is lost, never the control.
+        let _ = deps.shadow.send(Work { id, state, role });
     }
 }
 

@@ -40,6 +40,42 @@ pub struct EngineConfig {
     /// on restart instead of run again. Only an engine with `exclusive_store` reads them back.
     /// `None` keeps no records.
     pub exit_records: Option<PathBuf>,
+    /// Where and how much shadow jobs run.
+    pub shadow: ShadowConfig,
+}
+
+/// How shadow jobs (candidates run after a job that carries `shadow`) are run,
+/// so that they never delay the jobs they shadow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShadowConfig {
+    /// The queue they wait in, at the lowest priority.
+    pub queue: QueueName,
+    /// When this many shadow jobs are queued already, a new one is skipped and
+    /// counted in `offload_shadow_skipped_total`.
+    pub max_waiting: u64,
+    /// The most shadow jobs running at once, across all workers: set as the
+    /// queue's concurrency limit at start. `None` takes a quarter of the
+    /// slots, at least one.
+    pub max_running: Option<u32>,
+}
+
+impl Default for ShadowConfig {
+    fn default() -> Self {
+        ShadowConfig {
+            queue: QueueName::new("shadow").unwrap_or_default(),
+            max_waiting: 100,
+            max_running: None,
+        }
+    }
+}
+
+impl EngineConfig {
+    /// The concurrency limit of the shadow queue.
+    pub fn shadow_running(&self) -> u32 {
+        self.shadow
+            .max_running
+            .unwrap_or_else(|| u32::try_from(self.slots / 4).unwrap_or(u32::MAX).max(1))
+    }
 }
 
 impl Default for EngineConfig {
@@ -58,6 +94,7 @@ impl Default for EngineConfig {
             clean_every: Duration::from_secs(60),
             completer_batch: 1000,
             exit_records: None,
+            shadow: ShadowConfig::default(),
         }
     }
 }

@@ -19,7 +19,8 @@ use crate::exit_records::ExitRecords;
 use crate::maintenance::{cleaner, rescuer, scheduler};
 use crate::metrics::Metrics;
 use crate::running::{Running, StopReason};
-use crate::{heartbeat, notify, producer};
+use crate::shadow::{ShadowEvent, ShadowEvents};
+use crate::{heartbeat, notify, producer, shadow};
 
 /// State shared by the engine's services.
 pub(crate) struct Inner {
@@ -39,6 +40,8 @@ pub(crate) struct Inner {
     pub(crate) accepting: AtomicBool,
     /// Whether this engine won the last leader election and runs maintenance.
     pub(crate) leader: AtomicBool,
+    /// What the shadow service did, for [`Engine::subscribe_shadows`].
+    pub(crate) shadow_events: ShadowEvents,
 }
 
 /// A running engine. Cloning is cheap; every clone drives the same services.
@@ -53,6 +56,8 @@ struct Tasks {
     services: Vec<JoinHandle<()>>,
     heartbeat: Option<(CancellationToken, JoinHandle<()>)>,
     completer: Option<JoinHandle<()>>,
+    /// The shadow service; it ends after the completer, whose channel feeds it.
+    shadow: Option<JoinHandle<()>>,
     slots: Option<Arc<Semaphore>>,
 }
 
@@ -71,6 +76,7 @@ impl Engine {
             .slots
             .set(i64::try_from(config.slots).unwrap_or(i64::MAX));
         let exit_records = ExitRecords::open(config.exit_records.as_deref());
+        let (shadow_tx, shadow_rx) = shadow::channel();
         let (completer, completer_task) = completer::start(CompleterDeps {
             store: store.clone(),
             events: events.clone(),
@@ -78,6 +84,7 @@ impl Engine {
             batch: config.completer_batch,
             on_retry_scheduled: wake_scheduler.clone(),
             exit_records: exit_records.clone(),
+            shadow: shadow_tx,
         });
         let inner = Arc::new(Inner {
             store,
@@ -94,12 +101,20 @@ impl Engine {
             shutdown: CancellationToken::new(),
             accepting: AtomicBool::new(true),
             leader: AtomicBool::new(false),
+            shadow_events: ShadowEvents::default(),
         });
-        let tasks = spawn_services(&inner, completer_task);
+        let mut tasks = spawn_services(&inner, completer_task);
+        tasks.shadow = Some(tokio::spawn(shadow::run(inner.clone(), shadow_rx)));
         Engine {
             inner,
             tasks: Arc::new(Mutex::new(tasks)),
         }
+    }
+
+    /// Subscribes to what the shadow service does: shadow jobs enqueued or
+    /// skipped, and comparisons recorded.
+    pub fn subscribe_shadows(&self) -> tokio::sync::broadcast::Receiver<ShadowEvent> {
+        self.inner.shadow_events.subscribe()
     }
 
     /// Subscribes to state changes and live output.
@@ -175,6 +190,9 @@ impl Engine {
         // Closing the queue lets the completer write what is queued and then end.
         self.inner.completer.close();
         if let Some(task) = tasks.completer.take() {
+            let _ = task.await;
+        }
+        if let Some(task) = tasks.shadow.take() {
             let _ = task.await;
         }
     }

@@ -18,6 +18,15 @@ pub enum EngineError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// An experiment's stored settings cannot be used (a pattern that no
+    /// longer compiles).
+    #[error("stored settings of experiment {name}: {source}")]
+    Settings {
+        /// The experiment.
+        name: String,
+        /// What is wrong with them.
+        source: offload_core::experiment::ExperimentError,
+    },
     /// The engine is shutting down and takes no new work.
     #[error("the engine is shutting down")]
     ShuttingDown,
@@ -45,6 +54,7 @@ impl EngineError {
         match self {
             EngineError::InvalidSpec { .. } => ErrorKind::InvalidInput,
             EngineError::ShuttingDown => ErrorKind::Unavailable,
+            EngineError::Settings { .. } => ErrorKind::Internal,
             EngineError::Store(e) => match e.kind() {
                 S::NotFound => ErrorKind::NotFound,
                 S::Conflict => ErrorKind::Conflict,

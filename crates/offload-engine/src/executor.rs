@@ -67,7 +67,10 @@ async fn execute_in_span(inner: Arc<Inner>, job: ClaimedJob, permit: OwnedSemaph
         let failed = !completion.outcome.is_success();
         inner.metrics.recent.record_finish(ran, failed);
         tracing::debug!(job_id = %job.id, attempt = job.attempt, queue = %job.spec.queue, worker = %inner.config.worker, outcome = completion.outcome.kind(), "attempt finished");
-        inner.completer.push(completion, job.spec.queue.clone());
+        let role = crate::shadow::role(&inner.config, &job.spec);
+        inner
+            .completer
+            .push(completion, job.spec.queue.clone(), role);
     }
     drop(permit);
     inner.wake_producer.notify_one();

@@ -8,6 +8,8 @@
 //! - the **completer** batches finished attempts into one store call, each
 //!   guarded by the attempt's lease;
 //! - the **heartbeat** renews leases and learns of cancels requested elsewhere;
+//! - the **shadow** service enqueues the shadow job of a job that carries one
+//!   once it finished, and compares the two runs when the shadow finished;
 //! - the **maintenance** services (rescuer, scheduler, cleaner) re-queue jobs of dead
 //!   workers, promote due jobs and delete old ones.
 //!
@@ -24,19 +26,22 @@ mod error;
 mod events;
 mod executor;
 mod exit_records;
+pub mod experiments;
 mod heartbeat;
 mod maintenance;
 pub mod metrics;
 mod notify;
 mod producer;
 mod running;
+mod shadow;
 mod submit;
 mod wait;
 
 pub use clock::SystemClock;
-pub use config::EngineConfig;
+pub use config::{EngineConfig, ShadowConfig};
 pub use engine::Engine;
 pub use error::{EngineError, ErrorKind};
 pub use events::{JobEvent, OutputChunk, ProgressUpdate};
 pub use executor::{LocalRun, run_local};
+pub use shadow::{ShadowEvent, ShadowStep};
 pub use submit::Submission;

@@ -48,6 +48,13 @@ pub struct ExperimentLabels {
     pub result: String,
 }
 
+/// Labels naming an experiment.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ExperimentLabel {
+    /// The experiment.
+    pub experiment: String,
+}
+
 /// The engine's metrics.
 #[derive(Debug, Clone)]
 pub struct Metrics {
@@ -78,6 +85,9 @@ pub struct Metrics {
     /// `offload_experiment_observations_total{experiment,result}`: observations
     /// published to the server or made by shadow jobs, by what became of them.
     pub experiment_observations: Family<ExperimentLabels, Counter>,
+    /// `offload_shadow_skipped_total{experiment}`: shadow jobs not enqueued
+    /// because the shadow queue already held its most waiting jobs.
+    pub shadow_skipped: Family<ExperimentLabel, Counter>,
     /// Wait and run times and outcomes of the last hour, for `/v1/stats`; not exported.
     pub recent: Arc<recent::Recent>,
 }
@@ -103,6 +113,7 @@ impl Default for Metrics {
             progress_malformed: Family::default(),
             progress_dropped: Family::default(),
             experiment_observations: Family::default(),
+            shadow_skipped: Family::default(),
             recent: Arc::default(),
         }
     }
@@ -176,6 +187,19 @@ impl Metrics {
             "Experiment observations, by result",
             self.experiment_observations.clone(),
         );
+        registry.register(
+            "offload_shadow_skipped",
+            "Shadow jobs skipped because the shadow queue was full",
+            self.shadow_skipped.clone(),
+        );
+    }
+
+    /// Counts one shadow job of `experiment` skipped for a full shadow queue.
+    pub fn shadow_skipped(&self, experiment: &str) {
+        let label = ExperimentLabel {
+            experiment: experiment.to_owned(),
+        };
+        self.shadow_skipped.get_or_create(&label).inc();
     }
 
     /// Counts one observation of `experiment` as `result`.

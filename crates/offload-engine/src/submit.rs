@@ -6,7 +6,7 @@ use offload_core::spec::DEFAULT_IDEMPOTENCY_TTL;
 use offload_core::{Idempotency, JobSpec, StateName, dedupe, validate};
 use offload_store::{Inserted, NewJob};
 
-use crate::engine::Engine;
+use crate::engine::{Engine, Inner};
 use crate::error::EngineError;
 use crate::metrics::Metrics;
 
@@ -25,24 +25,34 @@ impl Engine {
         if !self.inner.accepting.load(Ordering::SeqCst) {
             return Err(EngineError::ShuttingDown);
         }
-        let jobs = batch
-            .into_iter()
-            .enumerate()
-            .map(|(i, s)| prepare(i, s))
-            .collect::<Result<Vec<_>, _>>()?;
-        let now = self.inner.clock.now();
-        let queues: Vec<_> = jobs.iter().map(|j| Metrics::queue(&j.spec.queue)).collect();
-        let began = std::time::Instant::now();
-        let inserted = self.inner.store.job_insert_many(jobs, now).await?;
-        self.inner.metrics.store_call("insert", began.elapsed());
-        for (job, queue) in inserted.iter().zip(&queues).filter(|(i, _)| i.created) {
-            self.inner.events.state(job.id, StateName::Queued);
-            self.inner.metrics.submitted.get_or_create(queue).inc();
-        }
-        self.inner.wake_producer.notify_one();
-        self.inner.wake_scheduler.notify_one();
-        Ok(inserted)
+        insert(&self.inner, batch).await
     }
+}
+
+/// Validates and inserts a batch, then wakes the producer and scheduler. Shadow
+/// jobs come in here directly: a control that finishes during a shutdown still
+/// gets its shadow, which waits in the store for the next start.
+pub(crate) async fn insert(
+    inner: &Inner,
+    batch: Vec<Submission>,
+) -> Result<Vec<Inserted>, EngineError> {
+    let jobs = batch
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| prepare(i, s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let now = inner.clock.now();
+    let queues: Vec<_> = jobs.iter().map(|j| Metrics::queue(&j.spec.queue)).collect();
+    let began = std::time::Instant::now();
+    let inserted = inner.store.job_insert_many(jobs, now).await?;
+    inner.metrics.store_call("insert", began.elapsed());
+    for (job, queue) in inserted.iter().zip(&queues).filter(|(i, _)| i.created) {
+        inner.events.state(job.id, StateName::Queued);
+        inner.metrics.submitted.get_or_create(queue).inc();
+    }
+    inner.wake_producer.notify_one();
+    inner.wake_scheduler.notify_one();
+    Ok(inserted)
 }
 
 fn prepare(index: usize, submission: Submission) -> Result<NewJob, EngineError> {

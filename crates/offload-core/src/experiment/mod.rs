@@ -24,6 +24,7 @@ mod reservoir;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use compare::compile as compile_pattern;
 pub use compare::{Comparator, Mismatch, Verdict};
 pub use config::{Comparison, ExperimentConfig, ExperimentName, ExperimentUpdate, bounds};
 pub use error::ExperimentError;

@@ -88,3 +88,55 @@ fn the_message_names_the_limit() {
     assert!(err.starts_with("limits.memory: 0 is out of range"), "{err}");
     assert!(err.contains("274877906944"), "{err}");
 }
+
+fn shadowed(shadow: crate::shadow::ShadowSpec) -> JobSpec {
+    JobSpec {
+        shadow: Some(shadow),
+        ..ok()
+    }
+}
+
+fn shadow_of(command: &[&str], normalize: Vec<String>) -> crate::shadow::ShadowSpec {
+    crate::shadow::ShadowSpec {
+        command: command.iter().map(|s| s.to_string()).collect(),
+        normalize,
+        ..crate::shadow::ShadowSpec::default()
+    }
+}
+
+#[test]
+fn a_shadow_with_a_command_is_valid_and_names_its_experiment_by_queue() {
+    let spec = shadowed(shadow_of(&["echo"], vec![r"id=\d+".into()]));
+    assert_eq!(validate(&spec), Ok(()));
+    let shadow = spec.shadow.as_ref().unwrap();
+    assert_eq!(
+        shadow.experiment_name(&spec).unwrap().as_str(),
+        "shadow-default"
+    );
+}
+
+#[test]
+fn bad_shadows_name_their_field() {
+    assert_eq!(
+        field_of(&shadowed(shadow_of(&[], vec![]))),
+        "shadow.command"
+    );
+    let many = vec!["a".to_owned(); crate::shadow::bounds::MAX_NORMALIZE + 1];
+    assert_eq!(
+        field_of(&shadowed(shadow_of(&["x"], many))),
+        "shadow.normalize"
+    );
+    let bad = vec!["ok".to_owned(), "(".to_owned()];
+    assert_eq!(
+        field_of(&shadowed(shadow_of(&["x"], bad))),
+        "shadow.normalize[1]"
+    );
+    let mut named = shadow_of(&["x"], vec![]);
+    named.experiment = Some("no spaces".into());
+    assert_eq!(field_of(&shadowed(named)), "shadow.experiment");
+    let noop = JobSpec {
+        kind: JobKind::Noop,
+        ..shadowed(shadow_of(&["x"], vec![]))
+    };
+    assert_eq!(field_of(&noop), "shadow");
+}

@@ -6,5 +6,6 @@ mod cancel;
 mod lifecycle;
 mod rescue;
 mod retry;
+mod shadow;
 mod shutdown;
 mod support;

@@ -4,15 +4,15 @@
 //! A published result is validated, then checked against the experiment's
 //! settings (an unknown experiment is created, enabled at 100 %, by its first
 //! result): a disabled experiment or a result outside the sample rate is
-//! counted and not recorded. Otherwise the candidates are judged here, with the
-//! experiment's comparison, and the store records the verdicts.
+//! counted and not recorded. Otherwise the candidates are judged with the
+//! experiment's comparison, and the store records the verdicts. The recipe is
+//! `offload_engine::experiments::observe`, which shadow jobs use too.
 
 use axum::Json;
 use axum::extract::State;
-use offload_core::experiment::{
-    Comparator, ExperimentConfig, ExperimentName, ExperimentUpdate, Verdict,
-};
-use offload_store::{ExperimentQuery, ObservationRecord, minute_of};
+use offload_core::experiment::{ExperimentUpdate, Verdict};
+use offload_engine::experiments::{self, Observe, Observed, Sampling};
+use offload_store::{ExperimentQuery, minute_of};
 
 use crate::error::ApiError;
 use crate::extract::{ExperimentPath, Params, ResultJson, WireJson};
@@ -44,62 +44,33 @@ pub(crate) async fn experiment_publish(
 ) -> Result<Json<ResultResponse>, ApiError> {
     let observation = body.into_observation()?;
     observation.validate()?;
-    let config = config_or_default(&state, &name).await?;
-    let metrics = state.engine.metrics();
-    if let Some(reason) = skip_reason(&config) {
-        metrics.experiment_observed(name.as_str(), reason);
-        return Ok(Json(ResultResponse {
-            recorded: false,
-            skipped: Some(reason.to_owned()),
-            candidates: Vec::new(),
-        }));
-    }
-    let comparator = Comparator::new(&config)
-        .map_err(|e| ApiError::Internal(format!("stored settings of {name}: {e}")))?;
-    let verdicts = comparator.judge(&observation);
+    let engine = &state.engine;
+    let config = experiments::settings(engine.store().as_ref(), &name).await?;
     let names: Vec<String> = observation
         .candidates
         .iter()
         .map(|c| c.name.clone())
         .collect();
-    let record = ObservationRecord {
-        experiment: name.clone(),
+    let request = Observe {
+        config,
         observation,
-        verdicts: verdicts.clone(),
+        sampling: Sampling::Draw,
         at: now(),
-        draw: rand::random(),
     };
-    let recorded = state.engine.store().experiment_record(record).await?;
-    let result = if recorded.matched {
-        "match"
-    } else {
-        "mismatch"
-    };
-    metrics.experiment_observed(name.as_str(), result);
-    let candidates = names.into_iter().zip(&verdicts).map(verdict_body).collect();
-    Ok(Json(ResultResponse {
-        recorded: true,
-        skipped: None,
-        candidates,
-    }))
-}
-
-async fn config_or_default(
-    state: &AppState,
-    name: &ExperimentName,
-) -> Result<ExperimentConfig, ApiError> {
-    let stored = state.engine.store().experiment_config(name).await?;
-    Ok(stored.unwrap_or_else(|| ExperimentConfig::new(name.clone())))
-}
-
-/// Why a result is not recorded, if it is not: the experiment is off, or the
-/// result falls outside the sample.
-fn skip_reason(config: &ExperimentConfig) -> Option<&'static str> {
-    if !config.enabled {
-        return Some("disabled");
-    }
-    let sampled = rand::random::<f64>() * 100.0 < config.percent;
-    (!sampled).then_some("sampled_out")
+    let response =
+        match experiments::observe(engine.store().as_ref(), engine.metrics(), request).await? {
+            Observed::Skipped(skip) => ResultResponse {
+                recorded: false,
+                skipped: Some(skip.as_str().to_owned()),
+                candidates: Vec::new(),
+            },
+            Observed::Recorded(verdicts) => ResultResponse {
+                recorded: true,
+                skipped: None,
+                candidates: names.into_iter().zip(&verdicts).map(verdict_body).collect(),
+            },
+        };
+    Ok(Json(response))
 }
 
 fn verdict_body((name, verdict): (String, &Verdict)) -> VerdictBody {

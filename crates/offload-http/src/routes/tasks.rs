@@ -69,6 +69,12 @@ pub(crate) fn resolve(
     body: JobSpecBody,
     now: Timestamp,
 ) -> Result<Submission, ApiError> {
+    let shadow_command = body.shadow.as_ref().is_some_and(|s| !s.command.is_empty());
+    if shadow_command && !state.tasks.raw_commands_allowed() {
+        let problem = "this server runs only the tasks of its manifest, and a shadow's command \
+                       is a raw command: start it with --allow-raw-commands";
+        return Err(invalid("shadow.command", problem));
+    }
     if body.task.is_some() {
         return render_task(state, body, now);
     }
@@ -113,6 +119,7 @@ fn overlay(spec: &JobSpec, body: JobSpecBody) -> JobSpecBody {
     rendered.delay = body.delay;
     rendered.priority = body.priority.or(rendered.priority);
     rendered.labels.extend(body.labels);
+    rendered.shadow = body.shadow;
     rendered
 }
 

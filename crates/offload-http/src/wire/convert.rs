@@ -12,7 +12,8 @@ use offload_core::{
 use offload_engine::Submission;
 
 use crate::wire::spec::{
-    BackoffBody, JobSpecBody, LimitsBody, RetryClass, WireIsolation, WireKind, WireNetwork,
+    BackoffBody, JobSpecBody, LimitsBody, RetryClass, ShadowBody, WireIsolation, WireKind,
+    WireNetwork,
 };
 use crate::wire::units::{WireDuration, WireSize, WireTimestamp};
 
@@ -67,6 +68,7 @@ impl JobSpecBody {
                 Some(WireNetwork::Host) => Network::Host,
                 Some(WireNetwork::None) | None => Network::None,
             },
+            shadow: self.shadow.map(Into::into),
         };
         spec.idempotency = idempotency(
             &spec,
@@ -196,6 +198,7 @@ impl From<&JobSpec> for JobSpecBody {
             kind: Some(spec.kind.into()),
             task: None,
             params: None,
+            shadow: spec.shadow.as_ref().map(ShadowBody::from),
             isolation: Some(match spec.isolation {
                 Isolation::Strict => WireIsolation::Strict,
                 Isolation::Standard => WireIsolation::Standard,

@@ -21,7 +21,7 @@ pub use convert::FieldError;
 pub use error::{ErrorBody, ErrorCode};
 pub use experiments::*;
 pub use job::{AttemptResponse, JobResponse, OutcomeBody, ProgressBody, WireState};
-pub use spec::{BackoffBody, JobSpecBody, LimitsBody, RetryClass, WireKind};
+pub use spec::{BackoffBody, JobSpecBody, LimitsBody, RetryClass, ShadowBody, WireKind};
 pub use stats::{LagBody, PercentilesBody, QueueDepthBody, StatsResponse, WindowBody, WorkerBody};
 pub use tasks::{ParamBody, TaskBody, TasksResponse};
 pub use units::{WireDuration, WireSize, WireTimestamp};

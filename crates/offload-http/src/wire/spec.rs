@@ -12,6 +12,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use offload_core::experiment::Comparison;
+
+use crate::wire::ComparisonBody;
 use crate::wire::units::{WireDuration, WireSize, WireTimestamp};
 
 /// A job as submitted, and the spec part of a job as shown.
@@ -84,6 +87,10 @@ pub struct JobSpecBody {
     /// `none` (default) or `host`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<WireNetwork>,
+    /// A candidate command run after this job, on the same inputs, and compared
+    /// with it as an experiment (see docs/experiments.md, "Shadow jobs").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shadow: Option<ShadowBody>,
     /// A task of the server's manifest to run instead of a `command`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task: Option<String>,
@@ -91,6 +98,46 @@ pub struct JobSpecBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub params: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// A shadow: the candidate's command and how its run is compared with the job's.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShadowBody {
+    /// The candidate's argv; files, stdin, env and limits are the job's.
+    pub command: Vec<String>,
+    /// `exact` (the default), `json` or `lines`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compare: Option<ComparisonBody>,
+    /// Regular expressions (at most 16, 1024 bytes each) whose matches are
+    /// deleted from both runs' stdout and stderr before comparing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub normalize: Vec<String>,
+    /// The experiment the comparisons go to; `shadow-` and the queue when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub experiment: Option<String>,
+}
+
+impl From<ShadowBody> for offload_core::ShadowSpec {
+    fn from(body: ShadowBody) -> offload_core::ShadowSpec {
+        offload_core::ShadowSpec {
+            command: body.command,
+            compare: body.compare.map_or(Comparison::Exact, Comparison::from),
+            normalize: body.normalize,
+            experiment: body.experiment,
+        }
+    }
+}
+
+impl From<&offload_core::ShadowSpec> for ShadowBody {
+    fn from(spec: &offload_core::ShadowSpec) -> ShadowBody {
+        ShadowBody {
+            command: spec.command.clone(),
+            compare: Some(spec.compare.into()),
+            normalize: spec.normalize.clone(),
+            experiment: spec.experiment.clone(),
+        }
+    }
 }
 
 /// Resource limits; absent fields take the server's defaults.

@@ -18,4 +18,5 @@ mod progress;
 mod publisher;
 mod queues;
 mod resume;
+mod shadow;
 mod tasks;
