@@ -3,7 +3,9 @@
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::wire::{ErrorBody, FieldError, JobSpecBody, ParamBody, TaskBody, TasksResponse};
+use crate::wire::{
+    ErrorBody, FieldError, JobSpecBody, ParamBody, ShadowBody, TaskBody, TasksResponse,
+};
 use axum::Json;
 use axum::extract::State;
 use offload_core::manifest::{ParamType, RenderError};
@@ -66,7 +68,7 @@ fn task_body(task: &offload_core::manifest::Task) -> TaskBody {
 /// a raw command is accepted only where the server allows it.
 pub(crate) fn resolve(
     state: &AppState,
-    body: JobSpecBody,
+    mut body: JobSpecBody,
     now: Timestamp,
 ) -> Result<Submission, ApiError> {
     let shadow_command = body.shadow.as_ref().is_some_and(|s| !s.command.is_empty());
@@ -74,6 +76,9 @@ pub(crate) fn resolve(
         let problem = "this server runs only the tasks of its manifest, and a shadow's command \
                        is a raw command: start it with --allow-raw-commands";
         return Err(invalid("shadow.command", problem));
+    }
+    if let Some(shadow) = body.shadow.as_mut() {
+        render_shadow_task(state, shadow)?;
     }
     if body.task.is_some() {
         return render_task(state, body, now);
@@ -107,6 +112,40 @@ fn render_task(
     overlay(&spec, body)
         .into_submission(now)
         .map_err(ApiError::Invalid)
+}
+
+/// A shadow may name a task of the manifest instead of a command. The task is rendered
+/// with its params into the candidate's argv (the job's files, env and limits still
+/// apply), and the shadow reports to the experiment `shadow-<task>` unless it names one.
+fn render_shadow_task(state: &AppState, shadow: &mut ShadowBody) -> Result<(), ApiError> {
+    let Some(task) = shadow.task.take() else {
+        return match shadow.params {
+            Some(_) => Err(invalid("shadow.params", "params belong to a shadow `task`")),
+            None => Ok(()),
+        };
+    };
+    if !shadow.command.is_empty() {
+        return Err(invalid(
+            "shadow",
+            "give the shadow a `command` or a `task`, not both",
+        ));
+    }
+    let manifest = state.tasks.current().ok_or_else(|| {
+        invalid(
+            "shadow.task",
+            "this server has no task manifest; give the shadow a `command` instead",
+        )
+    })?;
+    let params = shadow.params.take().unwrap_or_default();
+    let spec = manifest
+        .manifest
+        .render(&task, &params)
+        .map_err(|e| invalid(&format!("shadow.{}", render_field(&e)), &e.to_string()))?;
+    shadow.command = spec.command;
+    shadow
+        .experiment
+        .get_or_insert_with(|| format!("shadow-{task}"));
+    Ok(())
 }
 
 /// The rendered spec, with the envelope fields a task submission may set.
@@ -150,13 +189,17 @@ fn refuse_spec_fields(body: &JobSpecBody) -> Result<(), ApiError> {
 }
 
 fn render_error(err: &RenderError) -> ApiError {
-    let field = match err {
+    invalid(&render_field(err), &err.to_string())
+}
+
+/// The submission field a render error is about.
+fn render_field(err: &RenderError) -> String {
+    match err {
         RenderError::UnknownParam { param, .. }
         | RenderError::MissingParam { param, .. }
         | RenderError::InvalidValue { param, .. } => format!("params.{param}"),
         _ => "task".to_owned(),
-    };
-    invalid(&field, &err.to_string())
+    }
 }
 
 fn invalid(field: &str, problem: &str) -> ApiError {

@@ -105,7 +105,16 @@ pub struct JobSpecBody {
 #[serde(deny_unknown_fields)]
 pub struct ShadowBody {
     /// The candidate's argv; files, stdin, env and limits are the job's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub command: Vec<String>,
+    /// A task of the server's manifest whose command the candidate runs instead of a
+    /// `command`; the experiment is then `shadow-` and the task when not named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<String>,
+    /// The shadow task's parameters, by name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub params: Option<serde_json::Map<String, serde_json::Value>>,
     /// `exact` (the default), `json` or `lines`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compare: Option<ComparisonBody>,
@@ -133,6 +142,8 @@ impl From<&offload_core::ShadowSpec> for ShadowBody {
     fn from(spec: &offload_core::ShadowSpec) -> ShadowBody {
         ShadowBody {
             command: spec.command.clone(),
+            task: None,
+            params: None,
             compare: Some(spec.compare.into()),
             normalize: spec.normalize.clone(),
             experiment: spec.experiment.clone(),

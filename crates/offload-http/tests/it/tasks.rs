@@ -143,3 +143,49 @@ async fn without_a_manifest_tasks_are_refused_and_commands_run() {
     let reply = fx.call("POST", "/v1/manifest/reload", None).await;
     assert_eq!(reply.status, 400);
 }
+
+#[tokio::test]
+async fn a_shadow_may_name_a_task_and_reports_to_its_experiment() {
+    let (fx, _dir) = with_manifest(false).await;
+    let body = json!({
+        "task": "echo", "params": {"word": "old"},
+        "shadow": {"task": "echo", "params": {"word": "new"}},
+    });
+    let reply = fx.call("POST", "/v1/jobs", Some(body)).await;
+    assert_eq!(reply.status, 201, "{}", reply.json());
+    let id = reply.json()["id"].as_i64().unwrap();
+    let job = fx.wait(id).await;
+    assert_eq!(
+        job["spec"]["shadow"]["command"],
+        json!(["/bin/echo", "new"])
+    );
+    assert_eq!(job["spec"]["shadow"]["experiment"], "shadow-echo");
+}
+
+#[tokio::test]
+async fn bad_shadow_tasks_name_the_field_and_write_nothing() {
+    let (fx, _dir) = with_manifest(true).await;
+    let before = fx.job_count().await;
+    let task = |shadow: serde_json::Value| json!({"task": "echo", "params": {"word": "x"}, "shadow": shadow});
+    let cases = [
+        (task(json!({"task": "nope"})), "shadow.task"),
+        (
+            task(json!({"task": "echo", "params": {}})),
+            "shadow.params.word",
+        ),
+        (
+            task(json!({"task": "echo", "params": {"word": "y"}, "command": ["true"]})),
+            "shadow",
+        ),
+        (
+            task(json!({"command": ["true"], "params": {"word": "y"}})),
+            "shadow.params",
+        ),
+    ];
+    for (body, field) in cases {
+        let reply = fx.call("POST", "/v1/jobs", Some(body.clone())).await;
+        assert_eq!(reply.status, 400, "{body}: {}", reply.json());
+        assert_eq!(reply.json()["field"], field, "{body}: {}", reply.json());
+    }
+    assert_eq!(fx.job_count().await, before);
+}
