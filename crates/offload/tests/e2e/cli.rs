@@ -186,3 +186,35 @@ fn doctor_prints_every_mechanism_as_json() {
     assert!(names.len() >= 5, "{table}");
     assert!(table["best_tier"].is_string(), "{table}");
 }
+
+/// `offload bench` against a server: it returns once every job it submitted has
+/// finished, and says how many.
+#[test]
+fn bench_over_http_waits_for_every_job() {
+    let server = Server::start(4);
+    let out = server.ok(&[
+        "bench",
+        "--noop",
+        "--jobs",
+        "60",
+        "--concurrency",
+        "2",
+        "--batch",
+        "10",
+        "--queue",
+        "bench",
+    ]);
+    assert!(out.contains("60 finished"), "{out}");
+    let listed = server.ok(&[
+        "list",
+        "--queue",
+        "bench",
+        "--state",
+        "succeeded",
+        "--limit",
+        "100",
+        "--json",
+    ]);
+    let jobs: serde_json::Value = serde_json::from_str(&listed).expect("json");
+    assert_eq!(jobs["jobs"].as_array().map(Vec::len), Some(60), "{listed}");
+}
