@@ -242,19 +242,10 @@ fn completion(
         Some(StopReason::Cancel) => Outcome::Cancelled,
         _ => executed.outcome,
     };
-    let failures = job.budget_used + u32::from(outcome.counts_as_attempt());
-    let finish = Finish::decide(
-        &outcome,
-        false,
-        failures,
-        &job.spec.retry,
-        now,
-        rand::random::<f64>(),
-    );
     Completion {
         id: job.id,
         attempt: job.attempt,
-        next: next_state(&finish, now),
+        next: decide_next(job, &outcome, false, now),
         outcome,
         finished_at: now,
         cpu_ms: executed.cpu_ms,
@@ -266,7 +257,26 @@ fn completion(
 
 /// The state a running job moves to. `transition_to_finished` is total from
 /// `Running`, so the placeholder running state below cannot make it fail.
-pub(crate) fn next_state(finish: &Finish, now: offload_core::Timestamp) -> JobState {
+/// The state an attempt's outcome leads to under the job's retry policy.
+pub(crate) fn decide_next(
+    job: &ClaimedJob,
+    outcome: &Outcome,
+    cancel_requested: bool,
+    now: offload_core::Timestamp,
+) -> JobState {
+    let failures = job.budget_used + u32::from(outcome.counts_as_attempt());
+    let finish = Finish::decide(
+        outcome,
+        cancel_requested,
+        failures,
+        &job.spec.retry,
+        now,
+        rand::random::<f64>(),
+    );
+    next_state(&finish, now)
+}
+
+fn next_state(finish: &Finish, now: offload_core::Timestamp) -> JobState {
     let running = JobState::Running {
         attempt: 0,
         worker: offload_core::WorkerId(String::new()),

@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
-use offload_core::{Finish, Outcome, Timestamp};
+use offload_core::{Outcome, Timestamp};
 use offload_store::{ClaimedJob, Completed, Completion, JobOutput};
 
 use crate::engine::Inner;
-use crate::executor::next_state;
+use crate::executor::decide_next;
 use crate::metrics::outcome_label;
 
 /// How many stuck jobs one pass handles.
@@ -83,19 +83,10 @@ fn rescue(inner: &Inner, job: &ClaimedJob, now: Timestamp) -> Completion {
         None => tracing::warn!(job_id = %job.id, attempt = job.attempt, queue = %job.spec.queue,
             "lease expired; rescuing"),
     }
-    let failures = job.budget_used + u32::from(outcome.counts_as_attempt());
-    let finish = Finish::decide(
-        &outcome,
-        job.cancel_requested,
-        failures,
-        &job.spec.retry,
-        now,
-        rand::random::<f64>(),
-    );
     Completion {
         id: job.id,
         attempt: job.attempt,
-        next: next_state(&finish, now),
+        next: decide_next(job, &outcome, job.cancel_requested, now),
         output: recorded.map(|_| lost_output()),
         outcome,
         finished_at: now,
